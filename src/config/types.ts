@@ -1,0 +1,90 @@
+/** The validated configuration, every default filled in. See README "Configuration". */
+export interface GatewayConfig {
+  server: ServerConfig;
+  /** users, orders, notifications and products are always present; clients may add services. */
+  upstreams: Record<string, UpstreamConfig>;
+  auth: AuthConfig;
+  rateLimits: RateLimitsConfig;
+  redis: { url?: string };
+  limits: LimitsConfig;
+  clients: { dir: string };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  /** true when NODE_ENV=production: changes the defaults of introspection and sandbox. */
+  production: boolean;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  bodyLimitBytes: number;
+  requestTimeoutMs: number;
+  shutdownGraceMs: number;
+  introspection: boolean;
+  sandbox: boolean;
+}
+
+export interface BreakerConfig {
+  errorThresholdPercent: number;
+  volumeThreshold: number;
+  rollingWindowMs: number;
+  resetTimeoutMs: number;
+}
+
+export interface UpstreamConfig {
+  /** Base URLs (replicas), load-balanced round-robin. At least one. */
+  urls: string[];
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Keep-alive connections per URL. */
+  maxConnections: number;
+  /** Extra attempts for idempotent GETs. */
+  retries: number;
+  breaker: BreakerConfig;
+  /** Largest response body accepted, in bytes; larger answers are UPSTREAM_ERROR. */
+  maxResponseBytes: number;
+  /** Serve the last good answer this long when a call fails (0 = off). */
+  staleIfErrorSeconds: number;
+}
+
+export interface JwtConfig {
+  secret?: string;
+  publicKey?: string;
+  jwksUrl?: string;
+  algorithms: string[];
+  issuer?: string;
+  audience?: string;
+  clockToleranceSeconds: number;
+}
+
+export interface ApiKeyConfig {
+  key: string;
+  client: string;
+  tier: string;
+}
+
+export interface AuthConfig {
+  jwt: JwtConfig;
+  apiKeys: ApiKeyConfig[];
+}
+
+export interface TierConfig {
+  requests: number;
+  windowSeconds: number;
+}
+
+export interface RateLimitsConfig {
+  store: 'memory' | 'redis';
+  failOpen: boolean;
+  tiers: Record<string, TierConfig>;
+}
+
+export interface LimitsConfig {
+  maxDepth: number;
+  maxAliases: number;
+  maxRootFields: number;
+  maxCost: number;
+  maxOperationsPerBatch: number;
+}
+
+/** The four services the base schema reads from. */
+export const requiredServices = ['users', 'orders', 'notifications', 'products'] as const;
