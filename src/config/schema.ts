@@ -1,0 +1,212 @@
+import type { IntNode, Invalid, SchemaOf, StringNode } from './schema-nodes.js';
+import type { BreakerConfig, GatewayConfig, TierConfig, UpstreamConfig } from './types.js';
+
+/** The environment variable that can set each required service's URLs. */
+export const serviceUrlVariables: Readonly<Record<string, string>> = {
+  users: 'USERS_URL',
+  orders: 'ORDERS_URL',
+  notifications: 'NOTIFICATIONS_URL',
+  products: 'PRODUCTS_URL',
+};
+
+/** The JWT algorithms jose can verify; `none` is deliberately absent. */
+export const jwtAlgorithms = [
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+
+/** The tiers used when the config names none; `anonymous` is kept even when others are given. */
+export const defaultTiers: Readonly<Record<string, TierConfig>> = {
+  anonymous: { requests: 300, windowSeconds: 60 },
+  free: { requests: 600, windowSeconds: 60 },
+  pro: { requests: 6000, windowSeconds: 60 },
+};
+
+const int = (defaultValue: number | undefined, min: number, max?: number): IntNode => ({
+  kind: 'int',
+  default: defaultValue,
+  min,
+  max,
+});
+
+const text = (defaultValue?: string): StringNode => ({ kind: 'string', default: defaultValue });
+
+/** Accepts absolute URLs with one of `protocols`; returns them without trailing slashes. */
+function url(protocols: readonly string[], options: { query: boolean }): (value: string) => string | Invalid {
+  const expected = `be an absolute ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL`;
+  return (value) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      return { invalid: expected };
+    }
+    if (!protocols.includes(parsed.protocol)) return { invalid: expected };
+    if (!options.query && (value.includes('?') || value.includes('#'))) {
+      return { invalid: `${expected} without query or fragment` };
+    }
+    if (parsed.search !== '' || parsed.hash !== '') return parsed.href;
+    // Upstream paths are appended to the base URL, so "http://x/" + "/users" must not double the slash.
+    return parsed.href.replace(/\/+$/, '');
+  };
+}
+
+const breaker: SchemaOf<BreakerConfig> = {
+  kind: 'object',
+  fields: {
+    errorThresholdPercent: int(50, 1, 100),
+    volumeThreshold: int(10, 0),
+    rollingWindowMs: int(10_000, 1),
+    resetTimeoutMs: int(10_000, 1),
+  },
+};
+
+const upstream: SchemaOf<UpstreamConfig> = {
+  kind: 'object',
+  fields: {
+    urls: {
+      kind: 'list',
+      item: { kind: 'string', normalize: url(['http:', 'https:'], { query: false }) },
+      minItems: 1,
+      required: (path) => {
+        const service = path.split('.')[1] ?? '';
+        const variable = serviceUrlVariables[service];
+        return variable === undefined
+          ? `${path} is required`
+          : `${path} is required: set it in the config file or the ${variable} environment variable`;
+      },
+    },
+    timeoutMs: int(2000, 1),
+    maxConnections: int(64, 1),
+    // More than a handful of retries turns one slow service into a retry storm.
+    retries: int(1, 0, 5),
+    breaker,
+    maxResponseBytes: int(5 * 1024 * 1024, 1),
+    staleIfErrorSeconds: int(0, 0),
+  },
+};
+
+/** Every configuration key: its type, default and bounds. Mirrors gateway.example.yaml. */
+export const gatewaySchema: SchemaOf<GatewayConfig> = {
+  kind: 'object',
+  fields: {
+    server: {
+      kind: 'object',
+      fields: {
+        host: text('0.0.0.0'),
+        port: int(4000, 0, 65_535),
+        // Below 1 KiB even an ordinary query with variables would be refused.
+        bodyLimitBytes: int(1024 * 1024, 1024),
+        requestTimeoutMs: int(10_000, 1),
+        shutdownGraceMs: int(10_000, 0),
+        // Production hides the schema unless the config asks for it explicitly.
+        introspection: { kind: 'bool', default: (c) => !c.production },
+        sandbox: { kind: 'bool', default: (c) => !c.production },
+      },
+    },
+    upstreams: {
+      kind: 'map',
+      value: upstream,
+      keyPattern: /^[a-z][a-z0-9-]*$/,
+      keyHint: 'use lowercase letters, digits and dashes, starting with a letter',
+      requiredKeys: Object.keys(serviceUrlVariables),
+    },
+    auth: {
+      kind: 'object',
+      secret: true,
+      fields: {
+        jwt: {
+          kind: 'object',
+          fields: {
+            secret: text(),
+            // Env variables often carry a PEM on one line with literal "\n"; a PEM never contains "\n" itself.
+            publicKey: { kind: 'string', normalize: (pem) => pem.replaceAll('\\n', '\n') },
+            jwksUrl: { kind: 'string', normalize: url(['http:', 'https:'], { query: true }) },
+            algorithms: {
+              kind: 'list',
+              item: { kind: 'string', oneOf: jwtAlgorithms },
+              minItems: 1,
+              default: ['HS256', 'RS256', 'ES256', 'EdDSA'],
+            },
+            issuer: text(),
+            audience: text(),
+            clockToleranceSeconds: int(5, 0),
+          },
+        },
+        apiKeys: {
+          kind: 'list',
+          default: [],
+          skipItemWhenUnset: 'key',
+          item: {
+            kind: 'object',
+            fields: {
+              // Short keys can be guessed; 16 characters is the least we accept.
+              key: { kind: 'string', minLength: 16, required: true },
+              client: {
+                kind: 'string',
+                required: true,
+                pattern: /^[A-Za-z0-9._-]{1,64}$/,
+                patternHint: 'be 1 to 64 letters, digits, dots, dashes or underscores',
+              },
+              tier: { kind: 'string', required: true },
+            },
+          },
+        },
+      },
+    },
+    rateLimits: {
+      kind: 'object',
+      fields: {
+        store: { kind: 'string', default: 'memory', oneOf: ['memory', 'redis'] },
+        failOpen: { kind: 'bool', default: true },
+        tiers: {
+          kind: 'map',
+          default: defaultTiers,
+          value: {
+            kind: 'object',
+            fields: { requests: { ...int(undefined, 1), required: true }, windowSeconds: int(60, 1) },
+          },
+        },
+      },
+    },
+    // The URL may carry a password.
+    redis: {
+      kind: 'object',
+      secret: true,
+      fields: { url: { kind: 'string', normalize: url(['redis:', 'rediss:'], { query: true }) } },
+    },
+    limits: {
+      kind: 'object',
+      fields: {
+        maxDepth: int(12, 1),
+        maxAliases: int(30, 1),
+        maxRootFields: int(20, 1),
+        maxCost: int(5000, 1),
+        maxOperationsPerBatch: int(10, 1),
+      },
+    },
+    clients: { kind: 'object', fields: { dir: text('schema/clients') } },
+    log: {
+      kind: 'object',
+      fields: {
+        level: {
+          kind: 'string',
+          default: 'info',
+          oneOf: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+        },
+      },
+    },
+    production: { kind: 'bool', default: false },
+  },
+};
