@@ -1,0 +1,51 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ApiKeyConfig } from '../config/types.js';
+
+/** The client application a valid API key stands for. */
+export interface ApiKeyClient {
+  client: string;
+  tier: string;
+}
+
+/** Looks up presented API keys without keeping the configured keys in memory. */
+export interface ApiKeyRegistry {
+  /** The key's client and tier, or undefined for an unknown key. */
+  lookup(presented: string): ApiKeyClient | undefined;
+}
+
+interface StoredKey extends ApiKeyClient {
+  hash: Buffer;
+}
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** Builds the registry from the configured keys; throws on an empty or duplicate key. */
+export function createApiKeyRegistry(keys: ApiKeyConfig[]): ApiKeyRegistry {
+  const stored: StoredKey[] = [];
+  const seen = new Set<string>();
+  for (const [index, { key, client, tier }] of keys.entries()) {
+    if (!key) throw new Error(`auth.apiKeys[${index}].key is empty`);
+    const hash = sha256(key);
+    const hex = hash.toString('hex');
+    // Two clients sharing a key could not be told apart: refuse the config rather than pick one.
+    if (seen.has(hex)) throw new Error(`auth.apiKeys[${index}].key duplicates an earlier key`);
+    seen.add(hex);
+    stored.push({ hash, client, tier });
+  }
+
+  return {
+    lookup(presented) {
+      // Hashing first gives every comparison the same 32-byte length whatever was presented, so
+      // timingSafeEqual applies and the time taken says nothing about how much of a key matched.
+      // Every stored key is compared (no early exit), so the time says nothing about which one.
+      const hash = sha256(presented);
+      let match: StoredKey | undefined;
+      for (const entry of stored) {
+        if (timingSafeEqual(entry.hash, hash)) match = entry;
+      }
+      return match ? { client: match.client, tier: match.tier } : undefined;
+    },
+  };
+}
