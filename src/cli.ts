@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// The gateway alone, in front of real services: `switchboard --config FILE`.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config/load.js';
+import { createGateway, type Gateway } from './gateway.js';
+import { createLogger } from './logger.js';
+
+const usage = `Usage: switchboard [--config FILE]
+
+Starts the Switchboard GraphQL gateway. Every setting has a default; the four service URLs
+must come from the config file or from USERS_URL, ORDERS_URL, NOTIFICATIONS_URL, PRODUCTS_URL.
+See README.md "Configuration".`;
+
+/** Parses argv, loads the config, starts the gateway; exits non-zero with a clear message on failure. */
+export async function main(argv: string[]): Promise<void> {
+  let file: string | undefined;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help) {
+      process.stdout.write(`${usage}\n`);
+      return;
+    }
+    file = values.config;
+  } catch (error: unknown) {
+    fail(`${(error as Error).message}\n\n${usage}`, 2);
+  }
+
+  let loaded: ReturnType<typeof loadConfig>;
+  try {
+    loaded = loadConfig({ file, env: process.env });
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`invalid configuration\n${error.message}`, 1);
+    throw error;
+  }
+  const { config, warnings } = loaded;
+  const logger = createLogger(config.log.level);
+  for (const warning of warnings) logger.warn(warning);
+
+  let gateway: Gateway;
+  try {
+    gateway = await createGateway(config, { logger });
+    const address = await gateway.listen();
+    logger.info({ url: `${address}/graphql` }, 'switchboard is ready');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      fail(`port ${config.server.port} on ${config.server.host} is already in use`, 1);
+    if (code === 'EACCES') fail(`not allowed to listen on port ${config.server.port}`, 1);
+    if (code === 'EADDRNOTAVAIL') fail(`host ${config.server.host} is not an address of this machine`, 1);
+    logger.fatal({ err: error }, 'start-up failed');
+    process.exit(1);
+  }
+  onShutdownSignal(gateway, config.server.shutdownGraceMs, logger);
+}
+
+/** SIGTERM/SIGINT: stop taking traffic, let in-flight requests finish, exit 0 by the grace deadline. */
+function onShutdownSignal(gateway: Gateway, graceMs: number, logger: ReturnType<typeof createLogger>): void {
+  let draining = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (draining) {
+      logger.warn({ signal }, 'already shutting down');
+      return;
+    }
+    draining = true;
+    logger.info({ signal, graceMs }, 'shutting down');
+    // Requests still running at the deadline are cut: the process exits anyway.
+    setTimeout(() => {
+      logger.warn('grace period over; exiting with requests still in flight');
+      process.exit(0);
+    }, graceMs).unref();
+    gateway.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while closing');
+        process.exit(0);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+function fail(message: string, exitCode: number): never {
+  process.stderr.write(`switchboard: ${message}\n`);
+  process.exit(exitCode);
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,13 @@
+import type { Identity } from '../auth/identity.js';
+import type { Loaders } from '../loaders/index.js';
+import type { UpstreamClient } from '../upstream/client.js';
+import type { CallContext } from '../upstream/types.js';
+
+/** What every resolver of one GraphQL request can reach. Built once per request. */
+export interface GraphQLContext {
+  identity: Identity;
+  /** Headers and deadline for this request's upstream calls. */
+  call: CallContext;
+  loaders: Loaders;
+  upstream: UpstreamClient;
+}

@@ -1,0 +1,122 @@
+import { fastifyApolloHandler } from '@as-integrations/fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import type { Authenticator } from '../auth/authenticate.js';
+import type { Identity } from '../auth/identity.js';
+import type { GatewayConfig } from '../config/types.js';
+import { createApollo } from '../graphql/apollo.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import { createLoaders } from '../loaders/index.js';
+import type { UpstreamClient } from '../upstream/client.js';
+import { saneTraceparent } from '../upstream/headers.js';
+import type { CallContext } from '../upstream/types.js';
+import { errorBody, handleHttpError } from './error-handler.js';
+import { type Readiness, registerHealthRoutes } from './health.js';
+import type { GatewayMetrics } from './metrics.js';
+import { requestIdOf } from './request-id.js';
+
+export interface HttpServerDeps {
+  config: GatewayConfig;
+  schema: GraphQLSchema;
+  authenticator: Authenticator;
+  upstream: UpstreamClient;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  readiness: Readiness;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the /graphql pre-handler once the caller's credentials were checked. */
+    identity?: Identity;
+  }
+}
+
+/** Builds the Fastify app: health, metrics, and GraphQL at /graphql. Call `ready()`/`listen()` after. */
+export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyInstance> {
+  const { config, metrics, logger } = deps;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+    bodyLimit: config.server.bodyLimitBytes,
+    // The whole request must arrive within this: a slow client cannot hold a socket forever.
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  app.setErrorHandler(handleHttpError);
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('NOT_FOUND', 'Not found')));
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpRequests.inc({
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    });
+  });
+
+  registerHealthRoutes(app, deps.readiness);
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+
+  const apollo = createApollo({
+    schema: deps.schema,
+    introspection: config.server.introspection,
+    sandbox: config.server.sandbox,
+    production: config.production,
+    metrics,
+    logger,
+  });
+  await apollo.start();
+  // Not Apollo's Fastify drain plugin: it closes Fastify from inside apollo.stop(), which
+  // deadlocks when Fastify's own close runs apollo.stop(). Fastify drains; then Apollo stops.
+  app.addHook('onClose', async () => apollo.stop());
+
+  const { authenticator, upstream } = deps;
+  const requestTimeoutMs = config.server.requestTimeoutMs;
+  app.route({
+    method: ['GET', 'POST', 'OPTIONS'],
+    url: '/graphql',
+    // Credentials are checked before Apollo sees the request: an invalid token rejects the
+    // whole request with 401, whatever the operation asks for.
+    preHandler: async (request, reply) => {
+      if (request.method === 'OPTIONS') return;
+      try {
+        request.identity = await authenticator.authenticate(request.headers);
+      } catch (error) {
+        const gql = error as { message?: string; extensions?: { code?: string } };
+        if (gql.extensions?.code !== 'UNAUTHENTICATED') throw error;
+        return reply
+          .code(401)
+          .type('application/json')
+          .send(JSON.stringify(errorBody('UNAUTHENTICATED', gql.message ?? 'Unauthenticated')));
+      }
+    },
+    handler: fastifyApolloHandler<GraphQLContext>(apollo, {
+      context: async (request: FastifyRequest) => {
+        const identity = request.identity!;
+        const call: CallContext = {
+          requestId: request.id,
+          clientName: identity.clientName,
+          traceparent: saneTraceparent(request.headers.traceparent),
+          userId: identity.userId,
+          userRole: identity.role,
+          deadline: performance.now() + requestTimeoutMs,
+        };
+        return { identity, call, upstream, loaders: createLoaders(upstream, call) };
+      },
+    }),
+  });
+  return app;
+}

@@ -1,0 +1,31 @@
+import DataLoader from 'dataloader';
+import type { UpstreamClient } from '../upstream/client.js';
+import type { CallContext } from '../upstream/types.js';
+import { chunk, expectRecords } from './batch.js';
+
+/**
+ * A loader for a batch look-up endpoint (`GET /users?ids=`, `GET /products?ids=`): all keys
+ * asked in one tick become calls of at most 100 ids, made in parallel; results are matched by
+ * id (services don't keep order) and unknown ids resolve to null.
+ */
+export function createByIdLoader<T extends { id: string }>(
+  client: UpstreamClient,
+  ctx: CallContext,
+  service: string,
+  path: string,
+): DataLoader<string, T | null> {
+  return new DataLoader<string, T | null>(async (ids) => {
+    const answers = await Promise.all(
+      chunk(ids).map(async (part) =>
+        expectRecords<T>(
+          service,
+          await client.call(service, { method: 'GET', path, query: { ids: part.join(',') } }, ctx),
+          'id',
+        ),
+      ),
+    );
+    const byId = new Map<string, T>();
+    for (const records of answers) for (const record of records) byId.set(record.id, record);
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+}

@@ -1,0 +1,20 @@
+import { type Logger, pino } from 'pino';
+import type { GatewayConfig } from './config/types.js';
+
+/** JSON logs on stdout; secrets that could ride along in request objects are redacted. */
+export function createLogger(level: GatewayConfig['log']['level']): Logger {
+  return pino({
+    level,
+    base: { service: 'switchboard' },
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-api-key"]',
+        '*.authorization',
+        '*.cookie',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}

@@ -1,0 +1,60 @@
+import { ErrorCode, gatewayError } from '../errors.js';
+import type { MutationResolvers } from '../generated/resolvers-types.js';
+import { expectRecord } from '../loaders/batch.js';
+import { isUpstreamFailure } from '../upstream/errors.js';
+import type { NotificationModel, OrderModel } from './models.js';
+
+/** A service's 4xx on a mutation is the caller's input: BAD_USER_INPUT with the service's words. */
+function asUserInputError(error: unknown): unknown {
+  if (isUpstreamFailure(error) && error.upstreamStatus >= 400 && error.upstreamStatus < 500) {
+    const service = (error.extensions.service as string) ?? 'upstream';
+    return gatewayError(ErrorCode.BAD_USER_INPUT, error.serviceMessage ?? `${service} refused the input`, {
+      service,
+    });
+  }
+  return error;
+}
+
+export const Mutation: MutationResolvers = {
+  placeOrder: async (_parent, { input }, { call, upstream, loaders }) => {
+    const headers: Record<string, string> = {};
+    if (input.idempotencyKey != null) headers['idempotency-key'] = input.idempotencyKey;
+    try {
+      const order = expectRecord<OrderModel>(
+        'orders',
+        await upstream.call(
+          'orders',
+          {
+            method: 'POST',
+            path: '/orders',
+            headers,
+            body: { items: input.items.map((i) => ({ productId: i.productId, quantity: i.quantity })) },
+          },
+          call,
+        ),
+      );
+      // Later fields of this request must see the new order.
+      loaders.orders.clearAll();
+      return order;
+    } catch (error) {
+      throw asUserInputError(error);
+    }
+  },
+
+  markNotificationRead: async (_parent, { id }, { call, upstream, loaders }) => {
+    try {
+      const notification = expectRecord<NotificationModel>(
+        'notifications',
+        await upstream.call(
+          'notifications',
+          { method: 'POST', path: `/notifications/${encodeURIComponent(id)}/read` },
+          call,
+        ),
+      );
+      loaders.notifications.clearAll();
+      return notification;
+    } catch (error) {
+      throw asUserInputError(error);
+    }
+  },
+};

@@ -1,0 +1,38 @@
+import type { Role } from '../auth/identity.js';
+
+/** One call to a REST service, relative to the service's base URL. */
+export interface UpstreamRequest {
+  method: 'GET' | 'POST';
+  /** Path with its leading slash, already URL-encoded (e.g. `/users`). */
+  path: string;
+  /** Query parameters; values are URL-encoded by the client. */
+  query?: Record<string, string>;
+  /** JSON body (POST only). */
+  body?: unknown;
+  /** Contract headers the operation itself needs (e.g. `idempotency-key`), never caller headers. */
+  headers?: Record<string, string>;
+}
+
+/** What a GraphQL request lets its upstream calls know and how long they may take. */
+export interface CallContext {
+  requestId: string;
+  clientName: string;
+  traceparent?: string;
+  userId?: string;
+  userRole?: Role;
+  /** `performance.now()` by which the whole GraphQL request must be answered. */
+  deadline: number;
+}
+
+/** What one finished upstream attempt reports to observers (metrics, logs). */
+export interface UpstreamCallEvent {
+  service: string;
+  /** Index of the replica in the service's URL list: a bounded label, never an address. */
+  replica: number;
+  method: string;
+  path: string;
+  /** HTTP status, or 0 when no response arrived. */
+  status: number;
+  outcome: 'ok' | 'client_error' | 'timeout' | 'unavailable' | 'error';
+  durationMs: number;
+}
