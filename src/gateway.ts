@@ -30,7 +30,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const metrics = createMetrics();
   const readiness: Readiness = { ready: false };
   const authenticator = createAuthenticator(config.auth);
-  const upstream = createUpstreamClient(config.upstreams, { onCall: metrics.onUpstreamCall });
+  const upstream = createUpstreamClient(config.upstreams, metrics.upstreamObservers);
   const schema = createSchema();
   const app = await createHttpServer({ config, schema, authenticator, upstream, metrics, logger, readiness });
   app.addHook('onClose', async () => upstream.close());

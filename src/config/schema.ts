@@ -110,6 +110,13 @@ export const gatewaySchema: SchemaOf<GatewayConfig> = {
         bodyLimitBytes: int(1024 * 1024, 1024),
         requestTimeoutMs: int(10_000, 1),
         shutdownGraceMs: int(10_000, 0),
+        // Slowloris: a client that trickles its headers is cut after this.
+        headersTimeoutMs: int(10_000, 1),
+        // Above common load balancers' 60 s idle timeout, so the balancer closes first (no races).
+        keepAliveTimeoutMs: int(72_000, 1),
+        maxConnections: int(10_000, 1),
+        // A healthy loop answers in under a few ms; a full second of delay means we are queueing.
+        maxEventLoopDelayMs: int(1_000, 0),
         // Production hides the schema unless the config asks for it explicitly.
         introspection: { kind: 'bool', default: (c) => !c.production },
         sandbox: { kind: 'bool', default: (c) => !c.production },

@@ -19,6 +19,14 @@ export interface ServerConfig {
   bodyLimitBytes: number;
   requestTimeoutMs: number;
   shutdownGraceMs: number;
+  /** Time for a client to send a request's headers (slowloris guard). */
+  headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
+  /** Concurrent connections accepted; more are refused by the OS-level server. */
+  maxConnections: number;
+  /** Event-loop delay above which requests are shed with 503 + Retry-After (0 = never). */
+  maxEventLoopDelayMs: number;
   introspection: boolean;
   sandbox: boolean;
 }

@@ -19,7 +19,7 @@ export interface ApolloOptions {
   production: boolean;
   metrics: GatewayMetrics;
   logger: Logger;
-  /** Extra plugins, e.g. the Fastify drain plugin. */
+  /** Extra plugins (e.g. the stale-if-error report). */
   plugins?: ApolloServerPlugin<GraphQLContext>[];
 }
 

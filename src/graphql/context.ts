@@ -2,6 +2,7 @@ import type { Identity } from '../auth/identity.js';
 import type { Loaders } from '../loaders/index.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import type { CallContext } from '../upstream/types.js';
+import type { DegradedTracker } from './degraded.js';
 
 /** What every resolver of one GraphQL request can reach. Built once per request. */
 export interface GraphQLContext {
@@ -10,4 +11,6 @@ export interface GraphQLContext {
   call: CallContext;
   loaders: Loaders;
   upstream: UpstreamClient;
+  /** Present when stale-if-error is configured for some service. */
+  degraded?: DegradedTracker;
 }

@@ -1,5 +1,5 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import type { UpstreamCallEvent } from '../upstream/types.js';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { UpstreamClientOptions } from '../upstream/client.js';
 
 /** The gateway's Prometheus metrics, on a registry of its own (several gateways per process in tests). */
 export interface GatewayMetrics {
@@ -7,8 +7,9 @@ export interface GatewayMetrics {
   httpRequests: Counter<'route' | 'status'>;
   graphqlRequests: Counter<'operation' | 'status'>;
   upstreamDuration: Histogram<'service' | 'outcome'>;
-  /** Records one finished upstream attempt (the upstream client's `onCall`). */
-  onUpstreamCall(event: UpstreamCallEvent): void;
+  shedRequests: Counter;
+  /** Observers for the upstream client: attempts, retries, breaker states, ejections, stale answers. */
+  upstreamObservers: Required<UpstreamClientOptions>;
   /** A label value for an operation name that keeps the label set bounded. */
   operationLabel(name: string | null | undefined): string;
 }
@@ -40,14 +41,77 @@ export function createMetrics(): GatewayMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const upstreamRetries = new Counter({
+    name: 'switchboard_upstream_retries_total',
+    help: 'Upstream attempts that were retries, by service.',
+    labelNames: ['service'] as const,
+    registers: [registry],
+  });
+  const breakerState = new Gauge({
+    name: 'switchboard_upstream_breaker_state',
+    help: 'Circuit breaker state by service: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['service'] as const,
+    registers: [registry],
+  });
+  const breakerTransitions = new Counter({
+    name: 'switchboard_upstream_breaker_transitions_total',
+    help: 'Circuit breaker state changes, by service and new state.',
+    labelNames: ['service', 'state'] as const,
+    registers: [registry],
+  });
+  const ejectedReplicas = new Gauge({
+    name: 'switchboard_upstream_ejected_replicas',
+    help: 'Replicas currently out of rotation after failing (passive outlier detection), by service.',
+    labelNames: ['service'] as const,
+    registers: [registry],
+  });
+  const ejections = new Counter({
+    name: 'switchboard_upstream_ejections_total',
+    help: 'Times a replica was taken out of rotation, by service and replica index.',
+    labelNames: ['service', 'replica'] as const,
+    registers: [registry],
+  });
+  const timeouts = new Counter({
+    name: 'switchboard_upstream_timeouts_total',
+    help: 'Upstream attempts that hit their deadline, by service.',
+    labelNames: ['service'] as const,
+    registers: [registry],
+  });
+  const staleAnswers = new Counter({
+    name: 'switchboard_upstream_stale_answers_total',
+    help: 'Failed upstream calls answered from the stale-if-error cache, by service.',
+    labelNames: ['service'] as const,
+    registers: [registry],
+  });
+  const shedRequests = new Counter({
+    name: 'switchboard_shed_requests_total',
+    help: 'Requests answered 503 because the event loop was saturated.',
+    registers: [registry],
+  });
+  const breakerCode = { open: 2, halfOpen: 1, close: 0 } as const;
   const seenNames = new Set<string>();
   return {
     registry,
     httpRequests,
     graphqlRequests,
     upstreamDuration,
-    onUpstreamCall(event) {
-      upstreamDuration.observe({ service: event.service, outcome: event.outcome }, event.durationMs / 1000);
+    shedRequests,
+    upstreamObservers: {
+      onCall(event) {
+        upstreamDuration.observe({ service: event.service, outcome: event.outcome }, event.durationMs / 1000);
+        if (event.outcome === 'timeout') timeouts.inc({ service: event.service });
+      },
+      onRetry: (service) => upstreamRetries.inc({ service }),
+      onBreaker(service, state) {
+        breakerState.set({ service }, breakerCode[state]);
+        breakerTransitions.inc({ service, state });
+      },
+      onEject(service, replica) {
+        ejectedReplicas.inc({ service });
+        ejections.inc({ service, replica: String(replica) });
+      },
+      onReturn: (service) => ejectedReplicas.dec({ service }),
+      onStale: (service) => staleAnswers.inc({ service }),
     },
     operationLabel(name) {
       if (!name) return 'anonymous';

@@ -12,12 +12,14 @@ import type { Identity } from '../auth/identity.js';
 import type { GatewayConfig } from '../config/types.js';
 import { createApollo } from '../graphql/apollo.js';
 import type { GraphQLContext } from '../graphql/context.js';
+import { createDegradedTracker, degradedPlugin } from '../graphql/degraded.js';
 import { createLoaders } from '../loaders/index.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { saneTraceparent } from '../upstream/headers.js';
 import type { CallContext } from '../upstream/types.js';
 import { errorBody, handleHttpError } from './error-handler.js';
 import { type Readiness, registerHealthRoutes } from './health.js';
+import { registerLoadShedding } from './load-shedding.js';
 import type { GatewayMetrics } from './metrics.js';
 import { requestIdOf } from './request-id.js';
 
@@ -48,10 +50,20 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     requestIdHeader: false,
     bodyLimit: config.server.bodyLimitBytes,
     // The whole request must arrive within this: a slow client cannot hold a socket forever.
-    requestTimeout: 30_000,
-    return503OnClosing: true,
+    requestTimeout: Math.max(30_000, config.server.headersTimeoutMs + 1_000),
+    keepAliveTimeout: config.server.keepAliveTimeoutMs,
+    // Once close() begins, no new connection is accepted. A request still arriving on an open
+    // keep-alive connection is answered by its route (so /ready says 503 and every answer keeps
+    // its x-request-id), not by Fastify's bare hook-less 503; Node closes that connection after
+    // the answer, so the drain still ends.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
+
+  // Slowloris guards Fastify has no option for: headers must arrive in time, connections are capped.
+  app.server.headersTimeout = config.server.headersTimeoutMs;
+  app.server.maxConnections = config.server.maxConnections;
+  await registerLoadShedding(app, config.server.maxEventLoopDelayMs, metrics);
 
   app.setErrorHandler(handleHttpError);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('NOT_FOUND', 'Not found')));
@@ -77,6 +89,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     production: config.production,
     metrics,
     logger,
+    plugins: usesStaleIfError(config) ? [degradedPlugin()] : [],
   });
   await apollo.start();
   // Not Apollo's Fastify drain plugin: it closes Fastify from inside apollo.stop(), which
@@ -85,6 +98,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
 
   const { authenticator, upstream } = deps;
   const requestTimeoutMs = config.server.requestTimeoutMs;
+  const staleIfError = usesStaleIfError(config);
   app.route({
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
@@ -114,9 +128,16 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
           userRole: identity.role,
           deadline: performance.now() + requestTimeoutMs,
         };
-        return { identity, call, upstream, loaders: createLoaders(upstream, call) };
+        if (!staleIfError) return { identity, call, upstream, loaders: createLoaders(upstream, call) };
+        const degraded = createDegradedTracker();
+        call.onStale = degraded.markStale;
+        return { identity, call, upstream, loaders: createLoaders(upstream, call), degraded };
       },
     }),
   });
   return app;
+}
+
+function usesStaleIfError(config: GatewayConfig): boolean {
+  return Object.values(config.upstreams).some((u) => u.staleIfErrorSeconds > 0);
 }

@@ -1,146 +1,154 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { UpstreamConfig } from '../config/types.js';
-import { ErrorCode } from '../errors.js';
-import { mapTransportError, type UpstreamFailure, upstreamFailure } from './errors.js';
-import { upstreamHeaders } from './headers.js';
-import { parseJson, readBounded, serviceMessageOf } from './read-body.js';
-import { createReplicaSet, type ReplicaSet } from './replicas.js';
+import { attemptOnce, queryString } from './attempt.js';
+import { createServiceBreaker, type ServiceBreaker } from './breaker.js';
+import { isUpstreamFailure, type UpstreamFailure } from './errors.js';
+import { createReplicaSet, type Replica, type ReplicaSet } from './replicas.js';
+import { createRetryBudget, type RetryBudget } from './retry-budget.js';
+import { createStaleCache, type StaleCache } from './stale-cache.js';
 import type { CallContext, UpstreamCallEvent, UpstreamRequest } from './types.js';
 
-/** Calls the REST services: pooled, balanced, bounded in time and size, errors coded. */
+/** Calls the REST services: pooled, balanced, bounded, retried, broken, errors coded. */
 export interface UpstreamClient {
   /** Resolves with the parsed JSON of a 2xx answer; rejects with an UpstreamFailure. */
   call<T = unknown>(service: string, request: UpstreamRequest, ctx: CallContext): Promise<T>;
   /** Whether a service of that name is configured. */
   has(service: string): boolean;
+  /** Per service: breaker state (0 closed, 1 half-open, 2 open) and replicas out of rotation. */
+  health(): { service: string; breaker: 0 | 1 | 2; ejected: number }[];
   close(): Promise<void>;
 }
 
+/** Observers of what the client does (metrics, logs). None may throw. */
 export interface UpstreamClientOptions {
-  /** Called once per attempt, after it finished (metrics, logs). Must not throw. */
   onCall?: (event: UpstreamCallEvent) => void;
+  onRetry?: (service: string) => void;
+  onBreaker?: (service: string, state: 'open' | 'halfOpen' | 'close') => void;
+  onEject?: (service: string, replica: number) => void;
+  onReturn?: (service: string, replica: number) => void;
+  onStale?: (service: string) => void;
 }
 
 interface Service {
   name: string;
   config: UpstreamConfig;
   replicas: ReplicaSet;
+  breaker: ServiceBreaker;
+  budget: RetryBudget;
+  stale?: StaleCache;
 }
 
-/** Creates one pool per URL of every configured service. */
+// Backoff before retry n (0-based): ~25 ms, ~50 ms…, ±50% jitter so retries don't synchronise.
+const backoffBaseMs = 25;
+const probeTimeoutMs = 1_000;
+
+/** Creates one pool per URL, one breaker and one retry budget per configured service. */
 export function createUpstreamClient(
   upstreams: Readonly<Record<string, UpstreamConfig>>,
   options: UpstreamClientOptions = {},
 ): UpstreamClient {
+  const onCall = options.onCall ?? (() => {});
   const services = new Map<string, Service>();
   for (const [name, config] of Object.entries(upstreams)) {
     services.set(name, {
       name,
       config,
-      replicas: createReplicaSet(config.urls, { maxConnections: config.maxConnections }),
+      replicas: createReplicaSet(config.urls, {
+        maxConnections: config.maxConnections,
+        probe: (replica) => probeHealth(replica),
+        onEject: (replica) => options.onEject?.(name, replica.index),
+        onReturn: (replica) => options.onReturn?.(name, replica.index),
+      }),
+      breaker: createServiceBreaker(name, config.breaker, (state) => options.onBreaker?.(name, state)),
+      budget: createRetryBudget(),
+      stale: config.staleIfErrorSeconds > 0 ? createStaleCache(config.staleIfErrorSeconds) : undefined,
     });
   }
-  const onCall = options.onCall ?? (() => {});
+
+  const callWithRetries = async (service: Service, request: UpstreamRequest, ctx: CallContext) => {
+    // Only idempotent reads are retried: a POST that timed out may have been applied.
+    const maxRetries = request.method === 'GET' ? service.config.retries : 0;
+    service.budget.recordCall();
+    let failed: Replica | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const replica = service.replicas.next(failed);
+      try {
+        const result = await service.breaker.run(() =>
+          attemptOnce(service.name, service.config, replica, request, ctx, onCall),
+        );
+        service.replicas.report(replica, true, false);
+        return result;
+      } catch (error) {
+        const failure = error as UpstreamFailure;
+        if (failure.outcome !== 'circuit_open' && failure.outcome !== 'client_error') {
+          service.replicas.report(replica, false, failure.outcome === 'unavailable');
+        }
+        const delay = backoffBaseMs * 2 ** attempt * (0.5 + Math.random());
+        const retryable =
+          attempt < maxRetries &&
+          isRetryable(failure) &&
+          // Only when the retry could still finish: at least one more delay of time left.
+          ctx.deadline - performance.now() > delay * 2 &&
+          service.budget.tryAcquire();
+        if (!retryable) throw failure;
+        options.onRetry?.(service.name);
+        failed = replica;
+        await sleep(delay);
+      }
+    }
+  };
 
   return {
     has: (service) => services.has(service),
     async call<T>(name: string, request: UpstreamRequest, ctx: CallContext): Promise<T> {
       const service = services.get(name);
       if (!service) throw new Error(`no upstream service named ${name}`);
-      return (await attempt(service, request, ctx, onCall)) as T;
+      if (!service.stale || request.method !== 'GET')
+        return (await callWithRetries(service, request, ctx)) as T;
+      const key = `${request.path}${queryString(request)}`;
+      try {
+        const value = await callWithRetries(service, request, ctx);
+        service.stale.set(key, value);
+        return value as T;
+      } catch (error) {
+        const kept =
+          isUpstreamFailure(error) && error.outcome !== 'client_error' ? service.stale.get(key) : undefined;
+        if (!kept) throw error;
+        options.onStale?.(name);
+        ctx.onStale?.(name, kept.value, kept.ageSeconds);
+        return kept.value as T;
+      }
     },
+    health: () =>
+      [...services.values()].map((s) => ({
+        service: s.name,
+        breaker: s.breaker.state(),
+        ejected: s.replicas.ejectedCount(),
+      })),
     async close() {
+      for (const service of services.values()) service.breaker.shutdown();
       await Promise.all([...services.values()].map((s) => s.replicas.close()));
     },
   };
 }
 
-async function attempt(
-  service: Service,
-  request: UpstreamRequest,
-  ctx: CallContext,
-  onCall: (event: UpstreamCallEvent) => void,
-): Promise<unknown> {
-  const replica = service.replicas.next();
-  const started = performance.now();
-  // The attempt gets its own timeout or what remains of the request's deadline, whichever is
-  // smaller, as an AbortSignal: exact to the millisecond, unlike undici's coarse timers.
-  const budgetMs = Math.min(service.config.timeoutMs, Math.floor(ctx.deadline - started));
-  const event: UpstreamCallEvent = {
-    service: service.name,
-    replica: replica.index,
-    method: request.method,
-    path: request.path,
-    status: 0,
-    outcome: 'ok',
-    durationMs: 0,
-  };
-  const finish = (outcome: UpstreamCallEvent['outcome']) => {
-    event.outcome = outcome;
-    event.durationMs = performance.now() - started;
-    onCall(event);
-  };
-  if (budgetMs <= 0) {
-    const failure = timeoutFailure(service.name, service.config.timeoutMs);
-    finish('timeout');
-    throw failure;
-  }
-
-  const headers = upstreamHeaders(ctx);
-  headers.accept = 'application/json';
-  if (request.headers) Object.assign(headers, request.headers);
-  let body: string | undefined;
-  if (request.body !== undefined) {
-    body = JSON.stringify(request.body);
-    headers['content-type'] = 'application/json';
-  }
-  const query = request.query ? `?${new URLSearchParams(request.query).toString()}` : '';
-
-  try {
-    const response = await replica.pool.request({
-      method: request.method,
-      path: `${replica.basePath}${request.path}${query}`,
-      headers,
-      body,
-      signal: AbortSignal.timeout(budgetMs),
-    });
-    event.status = response.statusCode;
-    const text = await readBounded(service.name, response, service.config.maxResponseBytes);
-    if (response.statusCode >= 500) {
-      throw upstreamFailure(
-        service.name,
-        ErrorCode.UPSTREAM_ERROR,
-        `${service.name} failed with HTTP ${response.statusCode}`,
-        'error',
-        response.statusCode,
-      );
-    }
-    if (response.statusCode >= 400 || response.statusCode < 200 || response.statusCode >= 300) {
-      // 4xx: the request was refused. Resolvers decide what it means (BAD_USER_INPUT on a
-      // mutation, null for a missing resource); by default it is the gateway's bug.
-      throw upstreamFailure(
-        service.name,
-        ErrorCode.UPSTREAM_ERROR,
-        `${service.name} refused the request with HTTP ${response.statusCode}`,
-        'client_error',
-        response.statusCode,
-        serviceMessageOf(text),
-      );
-    }
-    const parsed = parseJson(service.name, text, response.headers['content-type']);
-    finish('ok');
-    return parsed;
-  } catch (error) {
-    const failure: UpstreamFailure = mapTransportError(service.name, error, budgetMs);
-    finish(failure.outcome);
-    throw failure;
-  }
+/** Worth another attempt elsewhere: the service or the network failed, not the request. */
+function isRetryable(failure: UpstreamFailure): boolean {
+  if (failure.outcome === 'unavailable' || failure.outcome === 'timeout') return true;
+  return failure.outcome === 'error' && failure.upstreamStatus >= 500;
 }
 
-function timeoutFailure(service: string, timeoutMs: number): UpstreamFailure {
-  return upstreamFailure(
-    service,
-    ErrorCode.UPSTREAM_TIMEOUT,
-    `${service} did not answer within ${timeoutMs} ms`,
-    'timeout',
-  );
+/** GET /health on an ejected replica: 200 within a second brings it back. */
+async function probeHealth(replica: Replica): Promise<boolean> {
+  try {
+    const response = await replica.pool.request({
+      method: 'GET',
+      path: `${replica.basePath}/health`,
+      signal: AbortSignal.timeout(probeTimeoutMs),
+    });
+    await response.body.dump();
+    return response.statusCode === 200;
+  } catch {
+    return false;
+  }
 }

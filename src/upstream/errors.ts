@@ -1,6 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import { ErrorCode, gatewayError } from '../errors.js';
-import type { UpstreamCallEvent } from './types.js';
+import type { UpstreamOutcome } from './types.js';
 
 /**
  * An upstream failure as the GraphQL client sees it: a code and the service's name, never the
@@ -10,7 +10,7 @@ import type { UpstreamCallEvent } from './types.js';
 export interface UpstreamFailure extends GraphQLError {
   upstreamStatus: number;
   serviceMessage?: string;
-  outcome: UpstreamCallEvent['outcome'];
+  outcome: UpstreamOutcome;
 }
 
 /** Builds the coded error for one failed call. */
@@ -18,7 +18,7 @@ export function upstreamFailure(
   service: string,
   code: ErrorCode,
   message: string,
-  outcome: UpstreamCallEvent['outcome'],
+  outcome: UpstreamOutcome,
   upstreamStatus = 0,
   serviceMessage?: string,
 ): UpstreamFailure {

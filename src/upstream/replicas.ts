@@ -1,28 +1,52 @@
 import { Pool } from 'undici';
 
-/** One base URL of a service and its keep-alive connection pool. */
+/** One base URL of a service, its keep-alive pool and its passive health. */
 export interface Replica {
   index: number;
   origin: string;
   /** Path prefix of the base URL (e.g. `/api`), '' when the URL has none. */
   basePath: string;
   pool: Pool;
+  /** Consecutive failed attempts (connection errors, timeouts, 5xx). */
+  consecutiveFailures: number;
+  /** performance.now() until which the replica is out of rotation; 0 when in rotation. */
+  ejectedUntil: number;
+  /** How many times in a row it was ejected: each cool-down is longer. */
+  ejections: number;
+  probing: boolean;
 }
 
-/** The replicas of one service, handed out round-robin. */
+/** The replicas of one service: round-robin over the healthy ones, passive outlier detection. */
 export interface ReplicaSet {
-  next(): Replica;
+  /** The next replica in rotation, skipping `avoid` (the one a retry just failed on) when possible. */
+  next(avoid?: Replica): Replica;
+  /** Reports an attempt's result: failures count towards ejection, a success resets the count. */
+  report(replica: Replica, ok: boolean, connectionFailed: boolean): void;
+  /** Replicas currently out of rotation. */
+  ejectedCount(): number;
   readonly size: number;
   close(): Promise<void>;
 }
 
 export interface ReplicaSetOptions {
   maxConnections: number;
+  /** Consecutive failures that take a replica out of rotation (Envoy's consecutive_5xx is 5). */
+  failuresToEject?: number;
+  /** First cool-down; doubles with each ejection in a row, up to `maxEjectionMs`. */
+  baseEjectionMs?: number;
+  maxEjectionMs?: number;
+  /** GET /health that decides whether an ejected replica returns. */
+  probe?: (replica: Replica) => Promise<boolean>;
+  onEject?: (replica: Replica) => void;
+  onReturn?: (replica: Replica) => void;
 }
 
-/** Creates one undici Pool per URL; `next()` rotates through them. */
+/** Creates one undici Pool per URL and the rotation over them. */
 export function createReplicaSet(urls: readonly string[], options: ReplicaSetOptions): ReplicaSet {
   if (urls.length === 0) throw new Error('a service needs at least one URL');
+  const failuresToEject = options.failuresToEject ?? 3;
+  const baseEjectionMs = options.baseEjectionMs ?? 2_000;
+  const maxEjectionMs = options.maxEjectionMs ?? 30_000;
   const replicas: Replica[] = urls.map((url, index) => {
     const parsed = new URL(url);
     return {
@@ -39,16 +63,83 @@ export function createReplicaSet(urls: readonly string[], options: ReplicaSetOpt
         headersTimeout: 60_000,
         bodyTimeout: 60_000,
       }),
+      consecutiveFailures: 0,
+      ejectedUntil: 0,
+      ejections: 0,
+      probing: false,
     };
   });
   let cursor = 0;
+
+  const eject = (replica: Replica) => {
+    // With one replica there is nowhere else to go: the breaker, not ejection, protects it.
+    if (replicas.length === 1) return;
+    replica.ejections += 1;
+    replica.ejectedUntil =
+      performance.now() + Math.min(maxEjectionMs, baseEjectionMs * 2 ** (replica.ejections - 1));
+    replica.consecutiveFailures = 0;
+    options.onEject?.(replica);
+  };
+
+  // An ejected replica whose cool-down is over is probed in the background; it stays out of
+  // rotation until the probe answers, so callers never pay for finding out.
+  const probe = (replica: Replica) => {
+    if (replica.probing) return;
+    if (!options.probe) {
+      replica.ejectedUntil = 0;
+      options.onReturn?.(replica);
+      return;
+    }
+    replica.probing = true;
+    options.probe(replica).then(
+      (healthy) => {
+        replica.probing = false;
+        if (healthy) {
+          replica.ejectedUntil = 0;
+          options.onReturn?.(replica);
+        } else eject(replica);
+      },
+      () => {
+        replica.probing = false;
+        eject(replica);
+      },
+    );
+  };
+
+  const inRotation = (replica: Replica, now: number): boolean => {
+    if (replica.ejectedUntil === 0) return true;
+    if (replica.ejectedUntil <= now) probe(replica);
+    return false;
+  };
+
   return {
     size: replicas.length,
-    next() {
+    next(avoid) {
+      const now = performance.now();
+      for (let i = 0; i < replicas.length; i++) {
+        const replica = replicas[(cursor + i) % replicas.length]!;
+        if (replica !== avoid && inRotation(replica, now)) {
+          cursor = (cursor + i + 1) % replicas.length;
+          return replica;
+        }
+      }
+      // Everything else is out: rather than fail without trying, use the rotation as is
+      // (Envoy's "panic mode"), still not the replica a retry just failed on.
       const replica = replicas[cursor % replicas.length]!;
       cursor = (cursor + 1) % replicas.length;
-      return replica;
+      return replica === avoid && replicas.length > 1 ? this.next() : replica;
     },
+    report(replica, ok, connectionFailed) {
+      if (ok) {
+        replica.consecutiveFailures = 0;
+        replica.ejections = 0;
+        return;
+      }
+      // A refused connection is certain: no need to wait for more evidence.
+      replica.consecutiveFailures += connectionFailed ? failuresToEject : 1;
+      if (replica.consecutiveFailures >= failuresToEject && replica.ejectedUntil === 0) eject(replica);
+    },
+    ejectedCount: () => replicas.filter((r) => r.ejectedUntil !== 0).length,
     async close() {
       await Promise.all(replicas.map((r) => r.pool.close()));
     },

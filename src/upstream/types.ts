@@ -22,7 +22,12 @@ export interface CallContext {
   userRole?: Role;
   /** `performance.now()` by which the whole GraphQL request must be answered. */
   deadline: number;
+  /** Told when a failed call was answered from the stale-if-error cache instead. */
+  onStale?: (service: string, value: unknown, ageSeconds: number) => void;
 }
+
+/** How an upstream attempt ended; `circuit_open` means none was made. */
+export type UpstreamOutcome = 'ok' | 'client_error' | 'timeout' | 'unavailable' | 'error' | 'circuit_open';
 
 /** What one finished upstream attempt reports to observers (metrics, logs). */
 export interface UpstreamCallEvent {
@@ -33,6 +38,6 @@ export interface UpstreamCallEvent {
   path: string;
   /** HTTP status, or 0 when no response arrived. */
   status: number;
-  outcome: 'ok' | 'client_error' | 'timeout' | 'unavailable' | 'error';
+  outcome: UpstreamOutcome;
   durationMs: number;
 }

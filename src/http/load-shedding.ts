@@ -1,0 +1,36 @@
+import underPressure from '@fastify/under-pressure';
+import type { FastifyInstance } from 'fastify';
+import { errorBody } from './error-handler.js';
+import type { GatewayMetrics } from './metrics.js';
+
+// Probes and scrapes must keep answering under load: an orchestrator that sees /health fail
+// restarts a gateway that is merely busy, which makes the overload worse.
+const neverShed = new Set(['/health', '/ready', '/metrics']);
+const retryAfterSeconds = 2;
+
+/**
+ * When the event loop lags past `maxEventLoopDelayMs`, new requests get 503 with Retry-After
+ * at once instead of joining a queue that only grows (`@fastify/under-pressure`).
+ */
+export async function registerLoadShedding(
+  app: FastifyInstance,
+  maxEventLoopDelayMs: number,
+  metrics: GatewayMetrics,
+): Promise<void> {
+  if (maxEventLoopDelayMs === 0) return;
+  await app.register(underPressure, {
+    maxEventLoopDelay: maxEventLoopDelayMs,
+    sampleInterval: 100,
+    pressureHandler: (request, reply) => {
+      if (neverShed.has(request.url.split('?')[0]!)) return undefined;
+      metrics.shedRequests.inc();
+      void reply.code(503).header('retry-after', String(retryAfterSeconds)).type('application/json');
+      // under-pressure sends a non-null return value as the answer (handlePressure in its index.js)
+      // and lets the request through on undefined; its types only say void.
+      return errorBody(
+        'SERVICE_UNAVAILABLE',
+        'The gateway is overloaded; retry shortly',
+      ) as unknown as undefined;
+    },
+  });
+}

@@ -1,0 +1,101 @@
+import type { UpstreamConfig } from '../config/types.js';
+import { ErrorCode } from '../errors.js';
+import { mapTransportError, type UpstreamFailure, upstreamFailure } from './errors.js';
+import { upstreamHeaders } from './headers.js';
+import { parseJson, readBounded, serviceMessageOf } from './read-body.js';
+import type { Replica } from './replicas.js';
+import type { CallContext, UpstreamCallEvent, UpstreamRequest } from './types.js';
+
+/**
+ * One HTTP attempt against one replica: bounded in time (an AbortSignal for the smaller of the
+ * attempt's timeout and what remains of the request) and in size; only 2xx JSON succeeds.
+ * Reports itself to `onCall` whatever happens.
+ */
+export async function attemptOnce(
+  service: string,
+  config: UpstreamConfig,
+  replica: Replica,
+  request: UpstreamRequest,
+  ctx: CallContext,
+  onCall: (event: UpstreamCallEvent) => void,
+): Promise<unknown> {
+  const started = performance.now();
+  const budgetMs = Math.min(config.timeoutMs, Math.floor(ctx.deadline - started));
+  const event: UpstreamCallEvent = {
+    service,
+    replica: replica.index,
+    method: request.method,
+    path: request.path,
+    status: 0,
+    outcome: 'ok',
+    durationMs: 0,
+  };
+  const finish = (outcome: UpstreamCallEvent['outcome']) => {
+    event.outcome = outcome;
+    event.durationMs = performance.now() - started;
+    onCall(event);
+  };
+  if (budgetMs <= 0) {
+    finish('timeout');
+    throw upstreamFailure(
+      service,
+      ErrorCode.UPSTREAM_TIMEOUT,
+      `${service} did not answer in time`,
+      'timeout',
+    );
+  }
+
+  const headers = upstreamHeaders(ctx);
+  headers.accept = 'application/json';
+  if (request.headers) Object.assign(headers, request.headers);
+  let body: string | undefined;
+  if (request.body !== undefined) {
+    body = JSON.stringify(request.body);
+    headers['content-type'] = 'application/json';
+  }
+
+  try {
+    const response = await replica.pool.request({
+      method: request.method,
+      path: `${replica.basePath}${request.path}${queryString(request)}`,
+      headers,
+      body,
+      signal: AbortSignal.timeout(budgetMs),
+    });
+    event.status = response.statusCode;
+    const text = await readBounded(service, response, config.maxResponseBytes);
+    if (response.statusCode >= 500) {
+      throw upstreamFailure(
+        service,
+        ErrorCode.UPSTREAM_ERROR,
+        `${service} failed with HTTP ${response.statusCode}`,
+        'error',
+        response.statusCode,
+      );
+    }
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      // 4xx: the request was refused. Resolvers decide what it means (BAD_USER_INPUT on a
+      // mutation); by default it is a gateway bug, reported as UPSTREAM_ERROR.
+      throw upstreamFailure(
+        service,
+        ErrorCode.UPSTREAM_ERROR,
+        `${service} refused the request with HTTP ${response.statusCode}`,
+        'client_error',
+        response.statusCode,
+        serviceMessageOf(text),
+      );
+    }
+    const parsed = parseJson(service, text, response.headers['content-type']);
+    finish('ok');
+    return parsed;
+  } catch (error) {
+    const failure: UpstreamFailure = mapTransportError(service, error, budgetMs);
+    finish(failure.outcome);
+    throw failure;
+  }
+}
+
+/** `?a=1&b=2` for the request's query, '' without one. */
+export function queryString(request: UpstreamRequest): string {
+  return request.query ? `?${new URLSearchParams(request.query).toString()}` : '';
+}
