@@ -201,6 +201,9 @@ export const gatewaySchema: SchemaOf<GatewayConfig> = {
         maxRootFields: int(20, 1),
         maxCost: int(5000, 1),
         maxOperationsPerBatch: int(10, 1),
+        // The dashboard query is ~100 tokens and a full introspection query ~300.
+        maxTokens: int(5_000, 100),
+        maxDirectivesPerField: int(5, 1),
       },
     },
     clients: { kind: 'object', fields: { dir: text('schema/clients') } },

@@ -92,6 +92,10 @@ export interface LimitsConfig {
   maxRootFields: number;
   maxCost: number;
   maxOperationsPerBatch: number;
+  /** Lexical tokens in one document (the parser stops past this). */
+  maxTokens: number;
+  /** Directives on a single field. */
+  maxDirectivesPerField: number;
 }
 
 /** The four services the base schema reads from. */

@@ -19,6 +19,8 @@ export interface ApolloOptions {
   production: boolean;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** The parser's token limit (the operation gate checks it first; this is the backstop). */
+  maxTokens: number;
   /** Extra plugins (e.g. the stale-if-error report). */
   plugins?: ApolloServerPlugin<GraphQLContext>[];
 }
@@ -30,6 +32,10 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     schema: options.schema,
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
+    parseOptions: { maxTokens: options.maxTokens },
+    // Arrays of operations are accepted; their size is bounded by limits.maxOperationsPerBatch
+    // in the operation gate before Apollo sees them.
+    allowBatchedHttpRequests: true,
     // "Did you mean …" leaks schema that introspection may be hiding.
     hideSchemaDetailsFromClientErrors: !options.introspection,
     formatError: (formatted, error) => formatError(formatted, error, production, logger),

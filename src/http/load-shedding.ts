@@ -7,6 +7,7 @@ import type { GatewayMetrics } from './metrics.js';
 // restarts a gateway that is merely busy, which makes the overload worse.
 const neverShed = new Set(['/health', '/ready', '/metrics']);
 const retryAfterSeconds = 2;
+const sampleIntervalMs = 100;
 
 /**
  * When the event loop lags past `maxEventLoopDelayMs`, new requests get 503 with Retry-After
@@ -18,11 +19,17 @@ export async function registerLoadShedding(
   metrics: GatewayMetrics,
 ): Promise<void> {
   if (maxEventLoopDelayMs === 0) return;
+  // Start-up itself blocks the loop (module loading, schema build): the first samples would shed
+  // the first requests of a healthy gateway. Shedding is armed two samples after it is ready.
+  let armedAt = Number.POSITIVE_INFINITY;
+  app.addHook('onReady', async () => {
+    armedAt = performance.now() + 2 * sampleIntervalMs;
+  });
   await app.register(underPressure, {
     maxEventLoopDelay: maxEventLoopDelayMs,
-    sampleInterval: 100,
+    sampleInterval: sampleIntervalMs,
     pressureHandler: (request, reply) => {
-      if (neverShed.has(request.url.split('?')[0]!)) return undefined;
+      if (performance.now() < armedAt || neverShed.has(request.url.split('?')[0]!)) return undefined;
       metrics.shedRequests.inc();
       void reply.code(503).header('retry-after', String(retryAfterSeconds)).type('application/json');
       // under-pressure sends a non-null return value as the answer (handlePressure in its index.js)

@@ -8,6 +8,8 @@ export interface GatewayMetrics {
   graphqlRequests: Counter<'operation' | 'status'>;
   upstreamDuration: Histogram<'service' | 'outcome'>;
   shedRequests: Counter;
+  /** Requests refused before execution, by reason (a limit's name, a tier, authentication). */
+  rejections: Counter<'reason'>;
   /** Observers for the upstream client: attempts, retries, breaker states, ejections, stale answers. */
   upstreamObservers: Required<UpstreamClientOptions>;
   /** A label value for an operation name that keeps the label set bounded. */
@@ -88,6 +90,12 @@ export function createMetrics(): GatewayMetrics {
     help: 'Requests answered 503 because the event loop was saturated.',
     registers: [registry],
   });
+  const rejections = new Counter({
+    name: 'switchboard_rejected_requests_total',
+    help: 'Requests refused before execution, by reason: an operation limit (maxDepth, maxCost, ...), rate_limit, or authentication.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   const breakerCode = { open: 2, halfOpen: 1, close: 0 } as const;
   const seenNames = new Set<string>();
   return {
@@ -96,6 +104,7 @@ export function createMetrics(): GatewayMetrics {
     graphqlRequests,
     upstreamDuration,
     shedRequests,
+    rejections,
     upstreamObservers: {
       onCall(event) {
         upstreamDuration.observe({ service: event.service, outcome: event.outcome }, event.durationMs / 1000);

@@ -13,6 +13,7 @@ import type { GatewayConfig } from '../config/types.js';
 import { createApollo } from '../graphql/apollo.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createDegradedTracker, degradedPlugin } from '../graphql/degraded.js';
+import { createOperationGate, rejectionBody } from '../limits/gate.js';
 import { createLoaders } from '../loaders/index.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { saneTraceparent } from '../upstream/headers.js';
@@ -89,6 +90,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     production: config.production,
     metrics,
     logger,
+    maxTokens: config.limits.maxTokens,
     plugins: usesStaleIfError(config) ? [degradedPlugin()] : [],
   });
   await apollo.start();
@@ -97,6 +99,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   app.addHook('onClose', async () => apollo.stop());
 
   const { authenticator, upstream } = deps;
+  const gate = createOperationGate(deps.schema, config.limits);
   const requestTimeoutMs = config.server.requestTimeoutMs;
   const staleIfError = usesStaleIfError(config);
   app.route({
@@ -111,10 +114,21 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       } catch (error) {
         const gql = error as { message?: string; extensions?: { code?: string } };
         if (gql.extensions?.code !== 'UNAUTHENTICATED') throw error;
+        metrics.rejections.inc({ reason: 'authentication' });
         return reply
           .code(401)
           .type('application/json')
           .send(JSON.stringify(errorBody('UNAUTHENTICATED', gql.message ?? 'Unauthenticated')));
+      }
+      // Operation limits before Apollo parses, validates or runs anything: a rejected
+      // operation costs one bounded parse and zero upstream calls.
+      const rejection = gate.check(request.method === 'GET' ? request.query : request.body);
+      if (rejection) {
+        metrics.rejections.inc({ reason: rejection.limit });
+        return reply
+          .code(400)
+          .type('application/json')
+          .send(JSON.stringify(rejectionBody(rejection)));
       }
     },
     handler: fastifyApolloHandler<GraphQLContext>(apollo, {

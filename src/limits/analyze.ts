@@ -1,0 +1,210 @@
+import {
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
+  getNamedType,
+  getNullableType,
+  isCompositeType,
+  isListType,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
+
+/** What an operation would cost, measured on its AST before anything runs. */
+export interface OperationMeasure {
+  /** Deepest chain of nested selections (`{ a { b } }` is 2). Introspection counts too, but see `ofTypeChain`. */
+  depth: number;
+  /** Longest run of nested `__Type.ofType` selections. */
+  ofTypeChain: number;
+  /** Fields with an alias, fragments expanded as often as they are spread. */
+  aliases: number;
+  /** Fields directly under the operation (fragments on the root expanded). */
+  rootFields: number;
+  /** Most directives on one field. */
+  directivesPerField: number;
+  /** The cost model's estimate (see `fieldCost`). */
+  cost: number;
+}
+
+/** Cost directives read from the SDL: `@cost(weight:)` and `@listSize(assumedSize:, slicingArguments:)`. */
+export interface CostModel {
+  weightOf(typeName: string, fieldName: string): number | undefined;
+  listSizeOf(
+    typeName: string,
+    fieldName: string,
+  ): { assumedSize?: number; slicingArguments: string[] } | undefined;
+}
+
+/** A list field without `@listSize` and without a slicing argument is assumed to return this many. */
+export const defaultListSize = 10;
+
+/**
+ * `__Type.ofType` levels do not count towards depth: the standard introspection query (and the
+ * sandbox's) nests eight of them to unwrap types like `[[T!]!]!`, and the answer is bounded by the
+ * schema's wrappers. Longer chains than this are refused as too deep.
+ */
+export const maxOfTypeChain = 10;
+
+interface Totals {
+  depth: number;
+  /** ofType run starting at this level, and the longest anywhere below. */
+  topRun: number;
+  maxRun: number;
+  aliases: number;
+  directives: number;
+  cost: number;
+}
+
+// Counts saturate here: the fragment "bomb" (each level spreading the previous twice) would
+// otherwise reach numbers like 2^1000 — finite work thanks to memoisation, infinite numbers.
+const saturation = 1e12;
+const add = (a: number, b: number) => Math.min(saturation, a + b);
+const mul = (a: number, b: number) => Math.min(saturation, a * b);
+
+/**
+ * Measures every operation of a document in time linear in its size: each fragment is
+ * measured once per parent type and reused at every spread, and fragment cycles are cut.
+ */
+export function measureOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  model: CostModel,
+): OperationMeasure {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const memo = new Map<string, Totals>();
+  const inProgress = new Set<string>();
+
+  const measureSelections = (
+    selectionSet: SelectionSetNode,
+    parent: GraphQLCompositeType | undefined,
+  ): Totals => {
+    const totals: Totals = { depth: 0, topRun: 0, maxRun: 0, aliases: 0, directives: 0, cost: 0 };
+    for (const selection of selectionSet.selections) {
+      let part: Totals;
+      if (selection.kind === Kind.FIELD) {
+        part = measureField(selection, parent);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const typed = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+        part = measureSelections(selection.selectionSet, isCompositeType(typed) ? typed : undefined);
+        part = { ...part, directives: Math.max(part.directives, selection.directives?.length ?? 0) };
+      } else {
+        const name = selection.name.value;
+        const fragment = fragments.get(name);
+        if (!fragment || inProgress.has(name)) continue; // unknown or cyclic: validation reports it
+        const key = `${name}\u0000${parent?.name ?? ''}`;
+        let cached = memo.get(key);
+        if (!cached) {
+          inProgress.add(name);
+          const typed = schema.getType(fragment.typeCondition.name.value);
+          cached = measureSelections(fragment.selectionSet, isCompositeType(typed) ? typed : undefined);
+          inProgress.delete(name);
+          memo.set(key, cached);
+        }
+        part = cached;
+      }
+      totals.depth = Math.max(totals.depth, part.depth);
+      totals.topRun = Math.max(totals.topRun, part.topRun);
+      totals.maxRun = Math.max(totals.maxRun, part.maxRun);
+      totals.aliases = add(totals.aliases, part.aliases);
+      totals.directives = Math.max(totals.directives, part.directives);
+      totals.cost = add(totals.cost, part.cost);
+    }
+    return totals;
+  };
+
+  const measureField = (node: FieldNode, parent: GraphQLCompositeType | undefined): Totals => {
+    const field = parent && 'getFields' in parent ? parent.getFields()[node.name.value] : undefined;
+    const type = field ? getNullableType(field.type) : undefined;
+    const named = type ? getNamedType(type) : undefined;
+    const child = node.selectionSet
+      ? measureSelections(node.selectionSet, isCompositeType(named) ? named : undefined)
+      : { depth: 0, topRun: 0, maxRun: 0, aliases: 0, directives: 0, cost: 0 };
+    const size =
+      type && isListType(type) && parent && field ? listSize(parent.name, field, node, variables, model) : 1;
+    const weight =
+      (parent && model.weightOf(parent.name, node.name.value)) ??
+      (node.selectionSet || isCompositeType(named) ? 1 : 0);
+    const isOfType = parent?.name === '__Type' && node.name.value === 'ofType';
+    const topRun = isOfType ? child.topRun + 1 : 0;
+    return {
+      depth: child.depth + (isOfType ? 0 : 1),
+      topRun,
+      maxRun: Math.max(child.maxRun, topRun),
+      aliases: add(child.aliases, node.alias ? 1 : 0),
+      directives: Math.max(child.directives, node.directives?.length ?? 0),
+      cost: add(weight, mul(size, child.cost)),
+    };
+  };
+
+  const rootType = schema.getRootType(operation.operation) ?? undefined;
+  const totals = measureSelections(operation.selectionSet, rootType);
+  return {
+    depth: totals.depth,
+    ofTypeChain: totals.maxRun,
+    aliases: totals.aliases,
+    directivesPerField: totals.directives,
+    cost: totals.cost,
+    rootFields: countRootFields(operation.selectionSet, fragments, new Set()),
+  };
+}
+
+function countRootFields(
+  selectionSet: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  seen: Set<string>,
+): number {
+  let count = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) count += 1;
+    else if (selection.kind === Kind.INLINE_FRAGMENT)
+      count += countRootFields(selection.selectionSet, fragments, seen);
+    else if (!seen.has(selection.name.value)) {
+      // Each fragment counted once: spreading the same fragment twice on the root asks the same fields.
+      seen.add(selection.name.value);
+      const fragment = fragments.get(selection.name.value);
+      if (fragment) count += countRootFields(fragment.selectionSet, fragments, seen);
+    }
+  }
+  return count;
+}
+
+/** How many items a list field is expected to return: a slicing argument's value, else the assumed size. */
+function listSize(
+  typeName: string,
+  field: GraphQLField<unknown, unknown>,
+  node: FieldNode,
+  variables: Record<string, unknown>,
+  model: CostModel,
+): number {
+  const declared = model.listSizeOf(typeName, field.name);
+  for (const name of declared?.slicingArguments ?? []) {
+    const given = node.arguments?.find((a) => a.name.value === name)?.value;
+    const value = given ? literalValue(given, variables) : field.args.find((a) => a.name === name)?.defaultValue;
+    if (typeof value === 'number' && Number.isFinite(value)) return Math.max(0, value);
+    if (Array.isArray(value)) return value.length;
+  }
+  return declared?.assumedSize ?? defaultListSize;
+}
+
+function literalValue(node: ValueNode, variables: Record<string, unknown>): unknown {
+  switch (node.kind) {
+    case Kind.INT:
+      return Number(node.value);
+    case Kind.LIST:
+      return node.values;
+    case Kind.VARIABLE:
+      return variables[node.name.value];
+    default:
+      return undefined;
+  }
+}
