@@ -7,6 +7,8 @@ import type { Readiness } from './http/health.js';
 import { createMetrics, type GatewayMetrics } from './http/metrics.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './logger.js';
+import { createRateLimitBackend } from './ratelimit/index.js';
+import { createTierLimiter } from './ratelimit/tiers.js';
 import { createUpstreamClient } from './upstream/client.js';
 
 /** A running-or-ready gateway: the composition root of every part, in request order. */
@@ -31,9 +33,23 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const readiness: Readiness = { ready: false };
   const authenticator = createAuthenticator(config.auth);
   const upstream = createUpstreamClient(config.upstreams, metrics.upstreamObservers);
-  const schema = createSchema();
-  const app = await createHttpServer({ config, schema, authenticator, upstream, metrics, logger, readiness });
-  app.addHook('onClose', async () => upstream.close());
+  const rateLimits = createRateLimitBackend(config, logger, metrics);
+  const tiers = createTierLimiter(config.rateLimits, rateLimits);
+  const schema = createSchema(rateLimits);
+  const app = await createHttpServer({
+    config,
+    schema,
+    authenticator,
+    upstream,
+    tiers,
+    metrics,
+    logger,
+    readiness,
+  });
+  app.addHook('onClose', async () => {
+    await upstream.close();
+    await rateLimits.close();
+  });
 
   return {
     app,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
@@ -430,7 +431,13 @@ describe('API keys', () => {
 
   it('a known key gives its client and tier', async () => {
     const identity = await auth().authenticate({ 'x-api-key': 'mobile-key-9876543210' });
-    expect(identity).toEqual({ role: 'USER', clientName: 'mobile', tier: 'free', apiKey: true });
+    expect(identity).toEqual({
+      role: 'USER',
+      clientName: 'mobile',
+      tier: 'free',
+      apiKey: true,
+      apiKeyId: createHash('sha256').update('mobile-key-9876543210').digest('hex').slice(0, 16),
+    });
   });
 
   it('an unknown key is 401 and the key is not echoed', async () => {
@@ -451,7 +458,7 @@ describe('API keys', () => {
       'é',
     ];
     for (const presented of near) expect(registry.lookup(presented)).toBeUndefined();
-    expect(registry.lookup('web-key-0123456789')).toEqual({ client: 'web', tier: 'pro' });
+    expect(registry.lookup('web-key-0123456789')).toMatchObject({ client: 'web', tier: 'pro' });
   });
 
   it('an empty x-api-key counts as none', async () => {

@@ -80,6 +80,7 @@ describe('defaults', () => {
         keepAliveTimeoutMs: 72_000,
         maxConnections: 10_000,
         maxEventLoopDelayMs: 1_000,
+        trustedProxies: [],
         introspection: true,
         sandbox: true,
       },
@@ -97,9 +98,9 @@ describe('defaults', () => {
         store: 'memory',
         failOpen: true,
         tiers: {
-          anonymous: { requests: 300, windowSeconds: 60 },
-          free: { requests: 600, windowSeconds: 60 },
-          pro: { requests: 6000, windowSeconds: 60 },
+          anonymous: { requests: 300, windowSeconds: 60, dailyRequests: 0 },
+          free: { requests: 600, windowSeconds: 60, dailyRequests: 0 },
+          pro: { requests: 6000, windowSeconds: 60, dailyRequests: 0 },
         },
       },
       redis: {},
@@ -360,8 +361,8 @@ auth: { apiKeys: [{ key: gold-key-0123456789, client: partner, tier: gold }] }
     expect(config.auth.apiKeys).toHaveLength(1);
     // Given tiers replace the defaults, but callers without a key still need `anonymous`.
     expect(config.rateLimits.tiers).toEqual({
-      gold: { requests: 10000, windowSeconds: 30 },
-      anonymous: { requests: 300, windowSeconds: 60 },
+      gold: { requests: 10000, windowSeconds: 30, dailyRequests: 0 },
+      anonymous: { requests: 300, windowSeconds: 60, dailyRequests: 0 },
     });
   });
 });

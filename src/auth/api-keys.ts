@@ -5,6 +5,8 @@ import type { ApiKeyConfig } from '../config/types.js';
 export interface ApiKeyClient {
   client: string;
   tier: string;
+  /** A stable, non-reversible name for the key (hash prefix): quotas count per key. */
+  id: string;
 }
 
 /** Looks up presented API keys without keeping the configured keys in memory. */
@@ -32,7 +34,7 @@ export function createApiKeyRegistry(keys: ApiKeyConfig[]): ApiKeyRegistry {
     // Two clients sharing a key could not be told apart: refuse the config rather than pick one.
     if (seen.has(hex)) throw new Error(`auth.apiKeys[${index}].key duplicates an earlier key`);
     seen.add(hex);
-    stored.push({ hash, client, tier });
+    stored.push({ hash, client, tier, id: hex.slice(0, 16) });
   }
 
   return {
@@ -45,7 +47,7 @@ export function createApiKeyRegistry(keys: ApiKeyConfig[]): ApiKeyRegistry {
       for (const entry of stored) {
         if (timingSafeEqual(entry.hash, hash)) match = entry;
       }
-      return match ? { client: match.client, tier: match.tier } : undefined;
+      return match ? { client: match.client, tier: match.tier, id: match.id } : undefined;
     },
   };
 }

@@ -69,7 +69,10 @@ export function createAuthenticator(auth: AuthConfig, options: JwtVerifierOption
         key?.client ??
         (typeof claimed === 'string' && SANE_CLIENT_NAME.test(claimed) ? claimed : 'anonymous');
       const identity: Identity = { role: user?.role ?? 'USER', clientName, apiKey: key !== undefined };
-      if (key) identity.tier = key.tier;
+      if (key) {
+        identity.tier = key.tier;
+        identity.apiKeyId = key.id;
+      }
       if (user) {
         identity.userId = user.userId;
         identity.expiresAt = user.expiresAt;

@@ -14,6 +14,8 @@ export interface Identity {
   tier?: string;
   /** Whether a valid API key identified the client. */
   apiKey: boolean;
+  /** The API key's stable id (a hash prefix), when one was presented. */
+  apiKeyId?: string;
   /** The token's `exp` (seconds since the epoch), when a token was presented. */
   expiresAt?: number;
 }

@@ -28,9 +28,9 @@ export const jwtAlgorithms = [
 
 /** The tiers used when the config names none; `anonymous` is kept even when others are given. */
 export const defaultTiers: Readonly<Record<string, TierConfig>> = {
-  anonymous: { requests: 300, windowSeconds: 60 },
-  free: { requests: 600, windowSeconds: 60 },
-  pro: { requests: 6000, windowSeconds: 60 },
+  anonymous: { requests: 300, windowSeconds: 60, dailyRequests: 0 },
+  free: { requests: 600, windowSeconds: 60, dailyRequests: 0 },
+  pro: { requests: 6000, windowSeconds: 60, dailyRequests: 0 },
 };
 
 const int = (defaultValue: number | undefined, min: number, max?: number): IntNode => ({
@@ -117,6 +117,7 @@ export const gatewaySchema: SchemaOf<GatewayConfig> = {
         maxConnections: int(10_000, 1),
         // A healthy loop answers in under a few ms; a full second of delay means we are queueing.
         maxEventLoopDelayMs: int(1_000, 0),
+        trustedProxies: { kind: 'list', item: text(), default: [] },
         // Production hides the schema unless the config asks for it explicitly.
         introspection: { kind: 'bool', default: (c) => !c.production },
         sandbox: { kind: 'bool', default: (c) => !c.production },
@@ -175,14 +176,19 @@ export const gatewaySchema: SchemaOf<GatewayConfig> = {
     rateLimits: {
       kind: 'object',
       fields: {
-        store: { kind: 'string', default: 'memory', oneOf: ['memory', 'redis'] },
+        // No static default: redis when redis.url (REDIS_URL) is set, else memory (validate.ts).
+        store: { kind: 'string', oneOf: ['memory', 'redis'] },
         failOpen: { kind: 'bool', default: true },
         tiers: {
           kind: 'map',
           default: defaultTiers,
           value: {
             kind: 'object',
-            fields: { requests: { ...int(undefined, 1), required: true }, windowSeconds: int(60, 1) },
+            fields: {
+              requests: { ...int(undefined, 1), required: true },
+              windowSeconds: int(60, 1),
+              dailyRequests: int(0, 0),
+            },
           },
         },
       },

@@ -27,6 +27,8 @@ export interface ServerConfig {
   maxConnections: number;
   /** Event-loop delay above which requests are shed with 503 + Retry-After (0 = never). */
   maxEventLoopDelayMs: number;
+  /** Peers whose X-Forwarded-For is believed (IPs or CIDRs); everyone else's client IP is the socket's. */
+  trustedProxies: string[];
   introspection: boolean;
   sandbox: boolean;
 }
@@ -78,6 +80,8 @@ export interface AuthConfig {
 export interface TierConfig {
   requests: number;
   windowSeconds: number;
+  /** Requests per UTC day (0 = no daily quota), like an AWS usage plan's quota beside its rate. */
+  dailyRequests: number;
 }
 
 export interface RateLimitsConfig {

@@ -197,6 +197,10 @@ function checkCrossKeyRules(config: GatewayConfig, errors: string[]): void {
     // Callers without an API key always land in `anonymous`, so it must exist whatever else is given.
     rateLimits.tiers.anonymous = { ...defaultTiers.anonymous! };
   }
+  if (isRecord(rateLimits) && rateLimits.store === undefined) {
+    // REDIS_URL means "several instances share limits": use it unless the config says memory.
+    rateLimits.store = isRecord(redis) && redis.url !== undefined ? 'redis' : 'memory';
+  }
   if (rateLimits?.store === 'redis' && isRecord(redis) && redis.url === undefined) {
     errors.push(
       'redis.url is required when rateLimits.store is redis: set it in the config file or the REDIS_URL environment variable',

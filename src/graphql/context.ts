@@ -7,6 +7,8 @@ import type { DegradedTracker } from './degraded.js';
 /** What every resolver of one GraphQL request can reach. Built once per request. */
 export interface GraphQLContext {
   identity: Identity;
+  /** The client's IP: the socket's, or X-Forwarded-For's when the peer is a trusted proxy. */
+  clientIp: string;
   /** Headers and deadline for this request's upstream calls. */
   call: CallContext;
   loaders: Loaders;

@@ -9,6 +9,11 @@ export function errorBody(
   return { errors: [{ message, extensions: { code } }] };
 }
 
+/** A 429 body: RATE_LIMITED with when to retry. */
+export function rateLimitedBody(message: string, retryAfterSeconds: number) {
+  return { errors: [{ message, extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds } }] };
+}
+
 // Fastify's own messages can name internals (parser positions, limits in bytes are fine):
 // answer with fixed, documented texts instead.
 const knownErrors: Record<string, { code: ErrorCode; message: string }> = {

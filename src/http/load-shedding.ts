@@ -7,7 +7,9 @@ import type { GatewayMetrics } from './metrics.js';
 // restarts a gateway that is merely busy, which makes the overload worse.
 const neverShed = new Set(['/health', '/ready', '/metrics']);
 const retryAfterSeconds = 2;
-const sampleIntervalMs = 100;
+// under-pressure reads an interval with no loop sample as an infinite delay: at 100 ms one busy
+// burst of work sheds requests, at a second only a loop that is really stuck does.
+const sampleIntervalMs = 1_000;
 
 /**
  * When the event loop lags past `maxEventLoopDelayMs`, new requests get 503 with Retry-After

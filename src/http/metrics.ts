@@ -10,6 +10,8 @@ export interface GatewayMetrics {
   shedRequests: Counter;
   /** Requests refused before execution, by reason (a limit's name, a tier, authentication). */
   rejections: Counter<'reason'>;
+  /** Rate-limit decisions the shared store (Redis) could not make. */
+  rateLimitStoreFailures: Counter;
   /** Observers for the upstream client: attempts, retries, breaker states, ejections, stale answers. */
   upstreamObservers: Required<UpstreamClientOptions>;
   /** A label value for an operation name that keeps the label set bounded. */
@@ -96,6 +98,11 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  const rateLimitStoreFailures = new Counter({
+    name: 'switchboard_ratelimit_store_failures_total',
+    help: 'Rate-limit decisions the shared store could not make (then limited in memory, or refused with failOpen: false).',
+    registers: [registry],
+  });
   const breakerCode = { open: 2, halfOpen: 1, close: 0 } as const;
   const seenNames = new Set<string>();
   return {
@@ -105,6 +112,7 @@ export function createMetrics(): GatewayMetrics {
     upstreamDuration,
     shedRequests,
     rejections,
+    rateLimitStoreFailures,
     upstreamObservers: {
       onCall(event) {
         upstreamDuration.observe({ service: event.service, outcome: event.outcome }, event.durationMs / 1000);

@@ -5,7 +5,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLError, GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { Identity } from '../auth/identity.js';
@@ -15,10 +15,11 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { createDegradedTracker, degradedPlugin } from '../graphql/degraded.js';
 import { createOperationGate, rejectionBody } from '../limits/gate.js';
 import { createLoaders } from '../loaders/index.js';
+import type { TierLimiter, TierVerdict } from '../ratelimit/tiers.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { saneTraceparent } from '../upstream/headers.js';
 import type { CallContext } from '../upstream/types.js';
-import { errorBody, handleHttpError } from './error-handler.js';
+import { errorBody, handleHttpError, rateLimitedBody } from './error-handler.js';
 import { type Readiness, registerHealthRoutes } from './health.js';
 import { registerLoadShedding } from './load-shedding.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -29,6 +30,7 @@ export interface HttpServerDeps {
   schema: GraphQLSchema;
   authenticator: Authenticator;
   upstream: UpstreamClient;
+  tiers: TierLimiter;
   metrics: GatewayMetrics;
   logger: Logger;
   readiness: Readiness;
@@ -50,6 +52,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     genReqId: requestIdOf,
     requestIdHeader: false,
     bodyLimit: config.server.bodyLimitBytes,
+    // request.ip is the socket's address unless the peer is a configured proxy.
+    trustProxy: config.server.trustedProxies.length > 0 ? config.server.trustedProxies : false,
     // The whole request must arrive within this: a slow client cannot hold a socket forever.
     requestTimeout: Math.max(30_000, config.server.headersTimeoutMs + 1_000),
     keepAliveTimeout: config.server.keepAliveTimeoutMs,
@@ -98,7 +102,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   // deadlocks when Fastify's own close runs apollo.stop(). Fastify drains; then Apollo stops.
   app.addHook('onClose', async () => apollo.stop());
 
-  const { authenticator, upstream } = deps;
+  const { authenticator, upstream, tiers } = deps;
   const gate = createOperationGate(deps.schema, config.limits);
   const requestTimeoutMs = config.server.requestTimeoutMs;
   const staleIfError = usesStaleIfError(config);
@@ -120,6 +124,28 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
           .type('application/json')
           .send(JSON.stringify(errorBody('UNAUTHENTICATED', gql.message ?? 'Unauthenticated')));
       }
+      // Tier quotas: every answer carries the RateLimit headers; over the quota is a 429.
+      let verdict: TierVerdict;
+      try {
+        verdict = await tiers.check(request.identity, request.ip);
+      } catch (error) {
+        // failOpen: false and the shared store is down: refuse rather than serve unlimited.
+        if ((error as GraphQLError).extensions?.code !== 'SERVICE_UNAVAILABLE') throw error;
+        return reply
+          .code(503)
+          .header('retry-after', '1')
+          .type('application/json')
+          .send(JSON.stringify(errorBody('SERVICE_UNAVAILABLE', (error as GraphQLError).message)));
+      }
+      void reply.headers(verdict.headers);
+      if (verdict.retryAfterSeconds !== undefined) {
+        metrics.rejections.inc({ reason: 'rate_limit' });
+        return reply
+          .code(429)
+          .header('retry-after', String(verdict.retryAfterSeconds))
+          .type('application/json')
+          .send(JSON.stringify(rateLimitedBody(verdict.message!, verdict.retryAfterSeconds)));
+      }
       // Operation limits before Apollo parses, validates or runs anything: a rejected
       // operation costs one bounded parse and zero upstream calls.
       const rejection = gate.check(request.method === 'GET' ? request.query : request.body);
@@ -134,6 +160,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     handler: fastifyApolloHandler<GraphQLContext>(apollo, {
       context: async (request: FastifyRequest) => {
         const identity = request.identity!;
+        const clientIp = request.ip;
         const call: CallContext = {
           requestId: request.id,
           clientName: identity.clientName,
@@ -142,10 +169,11 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
           userRole: identity.role,
           deadline: performance.now() + requestTimeoutMs,
         };
-        if (!staleIfError) return { identity, call, upstream, loaders: createLoaders(upstream, call) };
+        if (!staleIfError)
+          return { identity, clientIp, call, upstream, loaders: createLoaders(upstream, call) };
         const degraded = createDegradedTracker();
         call.onStale = degraded.markStale;
-        return { identity, call, upstream, loaders: createLoaders(upstream, call), degraded };
+        return { identity, clientIp, call, upstream, loaders: createLoaders(upstream, call), degraded };
       },
     }),
   });
