@@ -118,6 +118,18 @@ export const gatewaySchema: SchemaOf<GatewayConfig> = {
         // A healthy loop answers in under a few ms; a full second of delay means we are queueing.
         maxEventLoopDelayMs: int(1_000, 0),
         trustedProxies: { kind: 'list', item: text(), default: [] },
+        // Node's default; a browser's request head is a few KiB, tokens included.
+        maxHeaderBytes: int(16_384, 1_024),
+        maxHeadersCount: int(100, 10),
+        cors: {
+          kind: 'object',
+          fields: {
+            // Exact origins ("https://app.example.com"), or "*" for any origin (never with credentials).
+            origins: { kind: 'list', item: text(), default: [] },
+            credentials: { kind: 'bool', default: false },
+            maxAgeSeconds: int(600, 0),
+          },
+        },
         // Production hides the schema unless the config asks for it explicitly.
         introspection: { kind: 'bool', default: (c) => !c.production },
         sandbox: { kind: 'bool', default: (c) => !c.production },

@@ -29,6 +29,12 @@ export interface ServerConfig {
   maxEventLoopDelayMs: number;
   /** Peers whose X-Forwarded-For is believed (IPs or CIDRs); everyone else's client IP is the socket's. */
   trustedProxies: string[];
+  /** Largest request head (request line + headers) in bytes; larger gets 431. */
+  maxHeaderBytes: number;
+  /** Most headers in one request; the rest are dropped by Node. */
+  maxHeadersCount: number;
+  /** Cross-origin access: none unless origins are listed. */
+  cors: { origins: string[]; credentials: boolean; maxAgeSeconds: number };
   introspection: boolean;
   sandbox: boolean;
 }

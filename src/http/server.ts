@@ -19,6 +19,7 @@ import type { TierLimiter, TierVerdict } from '../ratelimit/tiers.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { saneTraceparent } from '../upstream/headers.js';
 import type { CallContext } from '../upstream/types.js';
+import { registerCors } from './cors.js';
 import { errorBody, handleHttpError, rateLimitedBody } from './error-handler.js';
 import { type Readiness, registerHealthRoutes } from './health.js';
 import { registerLoadShedding } from './load-shedding.js';
@@ -52,6 +53,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     genReqId: requestIdOf,
     requestIdHeader: false,
     bodyLimit: config.server.bodyLimitBytes,
+    http: { maxHeaderSize: config.server.maxHeaderBytes },
     // request.ip is the socket's address unless the peer is a configured proxy.
     trustProxy: config.server.trustedProxies.length > 0 ? config.server.trustedProxies : false,
     // The whole request must arrive within this: a slow client cannot hold a socket forever.
@@ -63,17 +65,34 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     // the answer, so the drain still ends.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // Node enforces headersTimeout and requestTimeout only when it sweeps its connections, every
+    // 30 s by default, and reads the interval only when the server is created: without this a
+    // 500 ms headers timeout would let a slowloris client hold its socket for up to 30 s.
+    http: { connectionsCheckingInterval: connectionsCheckingInterval(config.server.headersTimeoutMs) },
   });
 
   // Slowloris guards Fastify has no option for: headers must arrive in time, connections are capped.
   app.server.headersTimeout = config.server.headersTimeoutMs;
   app.server.maxConnections = config.server.maxConnections;
+  app.server.maxHeadersCount = config.server.maxHeadersCount;
+  await registerCors(app, config.server.cors);
   await registerLoadShedding(app, config.server.maxEventLoopDelayMs, metrics);
 
   app.setErrorHandler(handleHttpError);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('NOT_FOUND', 'Not found')));
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+  });
+  // Node's server.close() ends only the connections idle at that moment: a keep-alive connection
+  // whose request was in flight would stay open after its answer and hold the drain until
+  // keepAliveTimeout (72 s by default). Every answer sent while draining closes its connection.
+  let draining = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (draining) void reply.header('connection', 'close');
+    return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.inc({
@@ -178,6 +197,11 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     }),
   });
   return app;
+}
+
+/** A tenth of the headers timeout (100 ms to 30 s): slow clients are cut within ~110% of it. */
+function connectionsCheckingInterval(headersTimeoutMs: number): number {
+  return Math.min(30_000, Math.max(100, Math.round(headersTimeoutMs / 10)));
 }
 
 function usesStaleIfError(config: GatewayConfig): boolean {
