@@ -1,5 +1,6 @@
 import { ErrorCode } from '../errors.js';
 import { upstreamFailure } from '../upstream/errors.js';
+import type { RecordGuard } from './contract.js';
 
 /** The services' batch endpoints take at most this many ids per call (upstreams.openapi.yaml). */
 export const maxIdsPerCall = 100;
@@ -12,13 +13,12 @@ export function chunk<T>(items: readonly T[], size = maxIdsPerCall): T[][] {
 }
 
 /**
- * Checks that a batch answer is an array of objects whose `field` is a string: anything else is
- * not the contract's JSON and fails the call as UPSTREAM_ERROR instead of reaching resolvers.
+ * Checks that a batch answer is an array of records of the contract's shape (`isRecord`, see
+ * contract.ts): anything else is not the contract's JSON and fails the call as UPSTREAM_ERROR
+ * instead of reaching resolvers.
  */
-export function expectRecords<T>(service: string, value: unknown, field: string): T[] {
-  if (Array.isArray(value) && value.every((item) => typeof item?.[field] === 'string')) {
-    return value as T[];
-  }
+export function expectRecords<T>(service: string, value: unknown, isRecord: RecordGuard<T>): T[] {
+  if (Array.isArray(value) && value.every(isRecord)) return value;
   throw upstreamFailure(
     service,
     ErrorCode.UPSTREAM_ERROR,
@@ -28,8 +28,8 @@ export function expectRecords<T>(service: string, value: unknown, field: string)
 }
 
 /** Checks a single-record answer the same way. */
-export function expectRecord<T>(service: string, value: unknown, field = 'id'): T {
-  return expectRecords<T>(service, [value], field)[0]!;
+export function expectRecord<T>(service: string, value: unknown, isRecord: RecordGuard<T>): T {
+  return expectRecords<T>(service, [value], isRecord)[0]!;
 }
 
 /** Groups records by a string field, keeping each group in the order given. */

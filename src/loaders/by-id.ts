@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { UpstreamClient } from '../upstream/client.js';
 import type { CallContext } from '../upstream/types.js';
 import { chunk, expectRecords } from './batch.js';
+import type { RecordGuard } from './contract.js';
 
 /**
  * A loader for a batch look-up endpoint (`GET /users?ids=`, `GET /products?ids=`): all keys
@@ -13,14 +14,15 @@ export function createByIdLoader<T extends { id: string }>(
   ctx: CallContext,
   service: string,
   path: string,
+  isRecord: RecordGuard<T>,
 ): DataLoader<string, T | null> {
   return new DataLoader<string, T | null>(async (ids) => {
     const answers = await Promise.all(
       chunk(ids).map(async (part) =>
-        expectRecords<T>(
+        expectRecords(
           service,
           await client.call(service, { method: 'GET', path, query: { ids: part.join(',') } }, ctx),
-          'id',
+          isRecord,
         ),
       ),
     );

@@ -3,6 +3,7 @@ import type { NotificationModel } from '../resolvers/models.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import type { CallContext } from '../upstream/types.js';
 import { chunk, expectRecords, groupBy, newestFirst } from './batch.js';
+import { isNotificationRecord } from './contract.js';
 
 /** Notifications of one user, at most `limit`, newest first, optionally unread only. */
 export interface NotificationsKey {
@@ -29,7 +30,7 @@ export function createNotificationsLoader(
           const userIds = [...new Set(mine.map((k) => k.userId))];
           const answers = await Promise.all(
             chunk(userIds).map(async (part) =>
-              expectRecords<NotificationModel>(
+              expectRecords(
                 'notifications',
                 await client.call(
                   'notifications',
@@ -40,7 +41,7 @@ export function createNotificationsLoader(
                   },
                   ctx,
                 ),
-                'userId',
+                isNotificationRecord,
               ),
             ),
           );

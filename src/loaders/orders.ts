@@ -3,6 +3,7 @@ import type { OrderModel } from '../resolvers/models.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import type { CallContext } from '../upstream/types.js';
 import { chunk, expectRecords, groupBy, newestFirst } from './batch.js';
+import { isOrderRecord } from './contract.js';
 
 /** Orders of one user, at most `limit`, newest first. */
 export interface OrdersKey {
@@ -24,14 +25,14 @@ export function createOrdersLoader(
       const userIds = [...new Set(keys.map((k) => k.userId))];
       const answers = await Promise.all(
         chunk(userIds).map(async (part) =>
-          expectRecords<OrderModel>(
+          expectRecords(
             'orders',
             await client.call(
               'orders',
               { method: 'GET', path: '/orders', query: { userIds: part.join(','), limit: String(limit) } },
               ctx,
             ),
-            'userId',
+            isOrderRecord,
           ),
         ),
       );

@@ -1,8 +1,8 @@
 import { ErrorCode, gatewayError } from '../errors.js';
 import type { MutationResolvers } from '../generated/resolvers-types.js';
 import { expectRecord } from '../loaders/batch.js';
+import { isNotificationRecord, isOrderRecord } from '../loaders/contract.js';
 import { isUpstreamFailure } from '../upstream/errors.js';
-import type { NotificationModel, OrderModel } from './models.js';
 
 /** A service's 4xx on a mutation is the caller's input: BAD_USER_INPUT with the service's words. */
 function asUserInputError(error: unknown): unknown {
@@ -20,7 +20,7 @@ export const Mutation: MutationResolvers = {
     const headers: Record<string, string> = {};
     if (input.idempotencyKey != null) headers['idempotency-key'] = input.idempotencyKey;
     try {
-      const order = expectRecord<OrderModel>(
+      const order = expectRecord(
         'orders',
         await upstream.call(
           'orders',
@@ -32,6 +32,7 @@ export const Mutation: MutationResolvers = {
           },
           call,
         ),
+        isOrderRecord,
       );
       // Later fields of this request must see the new order.
       loaders.orders.clearAll();
@@ -43,13 +44,14 @@ export const Mutation: MutationResolvers = {
 
   markNotificationRead: async (_parent, { id }, { call, upstream, loaders }) => {
     try {
-      const notification = expectRecord<NotificationModel>(
+      const notification = expectRecord(
         'notifications',
         await upstream.call(
           'notifications',
           { method: 'POST', path: `/notifications/${encodeURIComponent(id)}/read` },
           call,
         ),
+        isNotificationRecord,
       );
       loaders.notifications.clearAll();
       return notification;
