@@ -32,6 +32,9 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     schema: options.schema,
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
+    // Apollo's own SIGINT/SIGTERM handlers would stop it at once, in the middle of the drain,
+    // and then re-raise the signal. The CLI owns the signals; Fastify's close stops Apollo last.
+    stopOnTerminationSignals: false,
     parseOptions: { maxTokens: options.maxTokens },
     // Arrays of operations are accepted; their size is bounded by limits.maxOperationsPerBatch
     // in the operation gate before Apollo sees them.

@@ -20,6 +20,7 @@ import type { UpstreamClient } from '../upstream/client.js';
 import { saneTraceparent } from '../upstream/headers.js';
 import type { CallContext } from '../upstream/types.js';
 import { registerCors } from './cors.js';
+import { registerDrain } from './drain.js';
 import { errorBody, handleHttpError, rateLimitedBody } from './error-handler.js';
 import { type Readiness, registerHealthRoutes } from './health.js';
 import { registerLoadShedding } from './load-shedding.js';
@@ -53,7 +54,13 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     genReqId: requestIdOf,
     requestIdHeader: false,
     bodyLimit: config.server.bodyLimitBytes,
-    http: { maxHeaderSize: config.server.maxHeaderBytes },
+    http: {
+      maxHeaderSize: config.server.maxHeaderBytes,
+      // Node enforces headersTimeout and requestTimeout only when it sweeps its connections,
+      // every 30 s by default, and reads the interval only when the server is created: without
+      // this a 500 ms headers timeout would let a slowloris client hold its socket for 30 s.
+      connectionsCheckingInterval: connectionsCheckingInterval(config.server.headersTimeoutMs),
+    },
     // request.ip is the socket's address unless the peer is a configured proxy.
     trustProxy: config.server.trustedProxies.length > 0 ? config.server.trustedProxies : false,
     // The whole request must arrive within this: a slow client cannot hold a socket forever.
@@ -62,38 +69,26 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     // Once close() begins, no new connection is accepted. A request still arriving on an open
     // keep-alive connection is answered by its route (so /ready says 503 and every answer keeps
     // its x-request-id), not by Fastify's bare hook-less 503; Node closes that connection after
-    // the answer, so the drain still ends.
+    // the answer, and registerDrain closes those whose request was in flight, so the drain ends.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    // Node enforces headersTimeout and requestTimeout only when it sweeps its connections, every
-    // 30 s by default, and reads the interval only when the server is created: without this a
-    // 500 ms headers timeout would let a slowloris client hold its socket for up to 30 s.
-    http: { connectionsCheckingInterval: connectionsCheckingInterval(config.server.headersTimeoutMs) },
   });
 
   // Slowloris guards Fastify has no option for: headers must arrive in time, connections are capped.
   app.server.headersTimeout = config.server.headersTimeoutMs;
   app.server.maxConnections = config.server.maxConnections;
   app.server.maxHeadersCount = config.server.maxHeadersCount;
+  // First of all hooks: CORS preflights and shed requests are answered from their own onRequest
+  // hooks, which end the chain, and they too must carry x-request-id.
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
   await registerCors(app, config.server.cors);
   await registerLoadShedding(app, config.server.maxEventLoopDelayMs, metrics);
 
   app.setErrorHandler(handleHttpError);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('NOT_FOUND', 'Not found')));
-  app.addHook('onRequest', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
-  });
-  // Node's server.close() ends only the connections idle at that moment: a keep-alive connection
-  // whose request was in flight would stay open after its answer and hold the drain until
-  // keepAliveTimeout (72 s by default). Every answer sent while draining closes its connection.
-  let draining = false;
-  app.addHook('preClose', async () => {
-    draining = true;
-  });
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (draining) void reply.header('connection', 'close');
-    return payload;
-  });
+  registerDrain(app);
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.inc({
       route: request.routeOptions.url ?? 'unmatched',
