@@ -2,7 +2,7 @@
 // The gateway alone, in front of real services: `switchboard --config FILE`.
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/load.js';
-import { createGateway, type Gateway } from './gateway.js';
+import type { Gateway } from './gateway.js';
 import { createLogger } from './logger.js';
 
 const usage = `Usage: switchboard [--config FILE]
@@ -43,6 +43,9 @@ export async function main(argv: string[]): Promise<void> {
 
   let gateway: Gateway;
   try {
+    // Loaded only now: the gateway's module graph (Fastify, Apollo, graphql-js) takes over a
+    // second to import, which --help and a refused configuration should not have to wait for.
+    const { createGateway } = await import('./gateway.js');
     gateway = await createGateway(config, { logger });
     const address = await gateway.listen();
     logger.info({ url: `${address}/graphql` }, 'switchboard is ready');
