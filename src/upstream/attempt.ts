@@ -7,9 +7,9 @@ import type { Replica } from './replicas.js';
 import type { CallContext, UpstreamCallEvent, UpstreamRequest } from './types.js';
 
 /**
- * One HTTP attempt against one replica: bounded in time (an AbortSignal for the smaller of the
- * attempt's timeout and what remains of the request) and in size; only 2xx JSON succeeds.
- * Reports itself to `onCall` whatever happens.
+ * One HTTP attempt against one replica: bounded in time (an AbortSignal after `budgetMs`, the
+ * smaller of the attempt's timeout and what remains of the request, decided by the caller) and
+ * in size; only 2xx JSON succeeds. Reports itself to `onCall` whatever happens.
  */
 export async function attemptOnce(
   service: string,
@@ -17,10 +17,10 @@ export async function attemptOnce(
   replica: Replica,
   request: UpstreamRequest,
   ctx: CallContext,
+  budgetMs: number,
   onCall: (event: UpstreamCallEvent) => void,
 ): Promise<unknown> {
   const started = performance.now();
-  const budgetMs = Math.min(config.timeoutMs, Math.floor(ctx.deadline - started));
   const event: UpstreamCallEvent = {
     service,
     replica: replica.index,
@@ -35,16 +35,6 @@ export async function attemptOnce(
     event.durationMs = performance.now() - started;
     onCall(event);
   };
-  if (budgetMs <= 0) {
-    finish('timeout');
-    throw upstreamFailure(
-      service,
-      ErrorCode.UPSTREAM_TIMEOUT,
-      `${service} did not answer in time`,
-      'timeout',
-    );
-  }
-
   const headers = upstreamHeaders(ctx);
   headers.accept = 'application/json';
   if (request.headers) Object.assign(headers, request.headers);

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import CircuitBreaker from 'opossum';
 import type { BreakerConfig } from '../config/types.js';
 import { ErrorCode } from '../errors.js';
@@ -11,6 +12,13 @@ export interface ServiceBreaker {
   shutdown(): void;
 }
 
+const buckets = 10;
+
+// opossum opens when the failure rate is strictly above its threshold; the config promises "at
+// least this share" (so 100 means "when everything fails", which `>` could never reach). Rates
+// over a window of fewer than 10^5 calls differ by far more than this.
+const atLeast = 1e-9;
+
 /**
  * An opossum breaker per service, configured from `upstreams.<name>.breaker`. Timeouts are not
  * opossum's: each attempt already carries its own AbortSignal (one shared controller would
@@ -22,14 +30,31 @@ export function createServiceBreaker(
   config: BreakerConfig,
   onStateChange?: (state: 'open' | 'halfOpen' | 'close') => void,
 ): ServiceBreaker {
+  // The rolling window is rotated by us rather than by opossum's own timer, so that closing can
+  // start a fresh window (as Hystrix does). opossum keeps the failures from before it opened, and
+  // counts every call it rejected while open as a "fire": after a busy open period the failure
+  // rate was diluted so much that a relapsing service took hundreds of failures to reopen it.
+  const rotation = new EventEmitter();
+  const ticker = setInterval(
+    () => rotation.emit('rotate'),
+    Math.max(1, Math.floor(config.rollingWindowMs / buckets)),
+  );
+  ticker.unref();
   const breaker = new CircuitBreaker((attempt: () => Promise<unknown>) => attempt(), {
     timeout: false,
-    errorThresholdPercentage: config.errorThresholdPercent,
+    errorThresholdPercentage: Math.max(0, config.errorThresholdPercent - atLeast),
     volumeThreshold: config.volumeThreshold,
     rollingCountTimeout: config.rollingWindowMs,
-    rollingCountBuckets: 10,
+    rollingCountBuckets: buckets,
+    rotateBucketController: rotation,
+    // Neither is read here; both cost a timer or a sort per bucket for nothing.
+    enableSnapshots: false,
+    rollingPercentilesEnabled: false,
     resetTimeout: config.resetTimeoutMs,
     errorFilter: (error: unknown) => isUpstreamFailure(error) && error.outcome === 'client_error',
+  });
+  breaker.on('close', () => {
+    for (let i = 0; i < buckets; i++) rotation.emit('rotate');
   });
   if (onStateChange) {
     breaker.on('open', () => onStateChange('open'));
@@ -46,7 +71,10 @@ export function createServiceBreaker(
       }
     },
     state: () => (breaker.opened ? 2 : breaker.halfOpen ? 1 : 0),
-    shutdown: () => breaker.shutdown(),
+    shutdown: () => {
+      clearInterval(ticker);
+      breaker.shutdown();
+    },
   };
 }
 

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { UpstreamConfig } from '../config/types.js';
+import { ErrorCode } from '../errors.js';
 import { attemptOnce, queryString } from './attempt.js';
 import { createServiceBreaker, type ServiceBreaker } from './breaker.js';
-import { isUpstreamFailure, type UpstreamFailure } from './errors.js';
+import { isUpstreamFailure, type UpstreamFailure, upstreamFailure } from './errors.js';
 import { createReplicaSet, type Replica, type ReplicaSet } from './replicas.js';
 import { createRetryBudget, type RetryBudget } from './retry-budget.js';
 import { createStaleCache, type StaleCache } from './stale-cache.js';
@@ -70,19 +71,29 @@ export function createUpstreamClient(
     const maxRetries = request.method === 'GET' ? service.config.retries : 0;
     service.budget.recordCall();
     let failed: Replica | undefined;
+    let lastFailure: UpstreamFailure | undefined;
     for (let attempt = 0; ; attempt++) {
+      const budgetMs = Math.min(service.config.timeoutMs, Math.floor(ctx.deadline - performance.now()));
+      // The request's time ran out before this attempt (e.g. while an earlier batch level was
+      // answered): nothing is asked of the service, so nothing may count against it either —
+      // neither its breaker nor the replica's health.
+      if (budgetMs <= 0) throw lastFailure ?? deadlineFailure(service.name);
       const replica = service.replicas.next(failed);
       try {
         const result = await service.breaker.run(() =>
-          attemptOnce(service.name, service.config, replica, request, ctx, onCall),
+          attemptOnce(service.name, service.config, replica, request, ctx, budgetMs, onCall),
         );
         service.replicas.report(replica, true, false);
         return result;
       } catch (error) {
         const failure = error as UpstreamFailure;
+        // A retry that finds the breaker open (often opened by the very failure it retries) made
+        // no call: the caller learns what the service actually did, not "circuit open".
+        if (failure.outcome === 'circuit_open' && lastFailure) throw lastFailure;
         if (failure.outcome !== 'circuit_open' && failure.outcome !== 'client_error') {
-          service.replicas.report(replica, false, failure.outcome === 'unavailable');
+          service.replicas.report(replica, false, failure.connectFailed === true);
         }
+        lastFailure = failure;
         const delay = backoffBaseMs * 2 ** attempt * (0.5 + Math.random());
         const retryable =
           attempt < maxRetries &&
@@ -136,6 +147,11 @@ export function createUpstreamClient(
 function isRetryable(failure: UpstreamFailure): boolean {
   if (failure.outcome === 'unavailable' || failure.outcome === 'timeout') return true;
   return failure.outcome === 'error' && failure.upstreamStatus >= 500;
+}
+
+/** The request's deadline passed before an attempt could start. */
+function deadlineFailure(service: string): UpstreamFailure {
+  return upstreamFailure(service, ErrorCode.UPSTREAM_TIMEOUT, `${service} did not answer in time`, 'timeout');
 }
 
 /** GET /health on an ejected replica: 200 within a second brings it back. */

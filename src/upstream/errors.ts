@@ -11,6 +11,8 @@ export interface UpstreamFailure extends GraphQLError {
   upstreamStatus: number;
   serviceMessage?: string;
   outcome: UpstreamOutcome;
+  /** No connection could be made at all (refused, unreachable): certain evidence against a replica. */
+  connectFailed?: boolean;
 }
 
 /** Builds the coded error for one failed call. */
@@ -33,6 +35,16 @@ export function upstreamFailure(
 export function isUpstreamFailure(error: unknown): error is UpstreamFailure {
   return typeof error === 'object' && error !== null && 'upstreamStatus' in error && 'outcome' in error;
 }
+
+// Failures before any connection existed: nothing listens there, whatever the request was.
+const connectCodes = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 // Connection-level failures: the service could not be reached or dropped the connection.
 const unavailableCodes = new Set([
@@ -65,12 +77,15 @@ export function mapTransportError(service: string, error: unknown, timeoutMs: nu
   }
   const code = (error as { code?: string } | null)?.code;
   if (code !== undefined && (unavailableCodes.has(code) || code.startsWith('HPE_'))) {
-    return upstreamFailure(
+    const failure = upstreamFailure(
       service,
       ErrorCode.UPSTREAM_UNAVAILABLE,
       `${service} is unavailable`,
       'unavailable',
     );
+    // A reset can hit a healthy replica (a keep-alive socket closed under us); a refusal cannot.
+    if (connectCodes.has(code)) failure.connectFailed = true;
+    return failure;
   }
   return upstreamFailure(service, ErrorCode.UPSTREAM_ERROR, `${service} failed`, 'error');
 }

@@ -20,8 +20,11 @@ export interface Replica {
 export interface ReplicaSet {
   /** The next replica in rotation, skipping `avoid` (the one a retry just failed on) when possible. */
   next(avoid?: Replica): Replica;
-  /** Reports an attempt's result: failures count towards ejection, a success resets the count. */
-  report(replica: Replica, ok: boolean, connectionFailed: boolean): void;
+  /**
+   * Reports an attempt's result: failures count towards ejection, a success resets the count;
+   * `connectFailed` (no connection could be made) ejects at once.
+   */
+  report(replica: Replica, ok: boolean, connectFailed: boolean): void;
   /** Replicas currently out of rotation. */
   ejectedCount(): number;
   readonly size: number;
@@ -37,8 +40,11 @@ export interface ReplicaSetOptions {
   maxEjectionMs?: number;
   /** GET /health that decides whether an ejected replica returns. */
   probe?: (replica: Replica) => Promise<boolean>;
+  /** Told when a replica leaves the rotation (not when a failed probe prolongs its cool-down). */
   onEject?: (replica: Replica) => void;
   onReturn?: (replica: Replica) => void;
+  /** Clock for cool-downs, `performance.now()` by default (tests inject their own). */
+  now?: () => number;
 }
 
 /** Creates one undici Pool per URL and the rotation over them. */
@@ -47,6 +53,7 @@ export function createReplicaSet(urls: readonly string[], options: ReplicaSetOpt
   const failuresToEject = options.failuresToEject ?? 3;
   const baseEjectionMs = options.baseEjectionMs ?? 2_000;
   const maxEjectionMs = options.maxEjectionMs ?? 30_000;
+  const now = options.now ?? (() => performance.now());
   const replicas: Replica[] = urls.map((url, index) => {
     const parsed = new URL(url);
     return {
@@ -74,11 +81,13 @@ export function createReplicaSet(urls: readonly string[], options: ReplicaSetOpt
   const eject = (replica: Replica) => {
     // With one replica there is nowhere else to go: the breaker, not ejection, protects it.
     if (replicas.length === 1) return;
+    // A failed probe ejects again, for longer, a replica that never came back: observers were
+    // told once (the ejected-replicas gauge would otherwise count it twice and never return to 0).
+    const wasInRotation = replica.ejectedUntil === 0;
     replica.ejections += 1;
-    replica.ejectedUntil =
-      performance.now() + Math.min(maxEjectionMs, baseEjectionMs * 2 ** (replica.ejections - 1));
+    replica.ejectedUntil = now() + Math.min(maxEjectionMs, baseEjectionMs * 2 ** (replica.ejections - 1));
     replica.consecutiveFailures = 0;
-    options.onEject?.(replica);
+    if (wasInRotation) options.onEject?.(replica);
   };
 
   // An ejected replica whose cool-down is over is probed in the background; it stays out of
@@ -106,19 +115,19 @@ export function createReplicaSet(urls: readonly string[], options: ReplicaSetOpt
     );
   };
 
-  const inRotation = (replica: Replica, now: number): boolean => {
+  const inRotation = (replica: Replica, at: number): boolean => {
     if (replica.ejectedUntil === 0) return true;
-    if (replica.ejectedUntil <= now) probe(replica);
+    if (replica.ejectedUntil <= at) probe(replica);
     return false;
   };
 
   return {
     size: replicas.length,
     next(avoid) {
-      const now = performance.now();
+      const at = now();
       for (let i = 0; i < replicas.length; i++) {
         const replica = replicas[(cursor + i) % replicas.length]!;
-        if (replica !== avoid && inRotation(replica, now)) {
+        if (replica !== avoid && inRotation(replica, at)) {
           cursor = (cursor + i + 1) % replicas.length;
           return replica;
         }
@@ -129,14 +138,14 @@ export function createReplicaSet(urls: readonly string[], options: ReplicaSetOpt
       cursor = (cursor + 1) % replicas.length;
       return replica === avoid && replicas.length > 1 ? this.next() : replica;
     },
-    report(replica, ok, connectionFailed) {
+    report(replica, ok, connectFailed) {
       if (ok) {
         replica.consecutiveFailures = 0;
         replica.ejections = 0;
         return;
       }
       // A refused connection is certain: no need to wait for more evidence.
-      replica.consecutiveFailures += connectionFailed ? failuresToEject : 1;
+      replica.consecutiveFailures += connectFailed ? failuresToEject : 1;
       if (replica.consecutiveFailures >= failuresToEject && replica.ejectedUntil === 0) eject(replica);
     },
     ejectedCount: () => replicas.filter((r) => r.ejectedUntil !== 0).length,
