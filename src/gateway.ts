@@ -32,7 +32,27 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const metrics = createMetrics();
   const readiness: Readiness = { ready: false };
   const authenticator = createAuthenticator(config.auth);
-  const upstream = createUpstreamClient(config.upstreams, metrics.upstreamObservers);
+  const upstream = createUpstreamClient(config.upstreams, {
+    ...metrics.upstreamObservers,
+    onCall(event) {
+      metrics.upstreamObservers.onCall(event);
+      if (event.outcome === 'ok') return;
+      // One line per failed attempt; addresses stay out (replica is an index), as do bodies.
+      logger[event.outcome === 'client_error' ? 'info' : 'warn'](
+        {
+          reqId: event.requestId,
+          service: event.service,
+          replica: event.replica,
+          method: event.method,
+          path: event.path,
+          status: event.status,
+          outcome: event.outcome,
+          durationMs: Math.round(event.durationMs * 10) / 10,
+        },
+        'upstream call failed',
+      );
+    },
+  });
   const rateLimits = createRateLimitBackend(config, logger, metrics);
   const tiers = createTierLimiter(config.rateLimits, rateLimits);
   const schema = createSchema(rateLimits);

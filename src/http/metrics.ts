@@ -14,6 +14,10 @@ export interface GatewayMetrics {
   rateLimitStoreFailures: Counter;
   /** Observers for the upstream client: attempts, retries, breaker states, ejections, stale answers. */
   upstreamObservers: Required<UpstreamClientOptions>;
+  operationDuration: Histogram<'operation' | 'client' | 'outcome'>;
+  inFlight: Gauge;
+  /** A label value for a client name that keeps the label set bounded. */
+  clientLabel(name: string): string;
   /** A label value for an operation name that keeps the label set bounded. */
   operationLabel(name: string | null | undefined): string;
 }
@@ -103,6 +107,19 @@ export function createMetrics(): GatewayMetrics {
     help: 'Rate-limit decisions the shared store could not make (then limited in memory, or refused with failOpen: false).',
     registers: [registry],
   });
+  const operationDuration = new Histogram({
+    name: 'switchboard_graphql_operation_duration_seconds',
+    help: 'GraphQL request duration, by operation name, client and outcome (success, partial, error).',
+    labelNames: ['operation', 'client', 'outcome'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const inFlight = new Gauge({
+    name: 'switchboard_http_requests_in_flight',
+    help: 'HTTP requests received and not yet answered.',
+    registers: [registry],
+  });
+  const clientNames = new Set<string>();
   const breakerCode = { open: 2, halfOpen: 1, close: 0 } as const;
   const seenNames = new Set<string>();
   return {
@@ -113,6 +130,15 @@ export function createMetrics(): GatewayMetrics {
     shedRequests,
     rejections,
     rateLimitStoreFailures,
+    operationDuration,
+    inFlight,
+    clientLabel(name) {
+      // API-key clients are few; header-named ones could be anything: past 50, they share a label.
+      if (clientNames.has(name)) return name;
+      if (clientNames.size >= 50) return 'other';
+      clientNames.add(name);
+      return name;
+    },
     upstreamObservers: {
       onCall(event) {
         upstreamDuration.observe({ service: event.service, outcome: event.outcome }, event.durationMs / 1000);

@@ -15,6 +15,9 @@ import type { GraphQLContext } from '../graphql/context.js';
 import { createDegradedTracker, degradedPlugin } from '../graphql/degraded.js';
 import { createOperationGate, rejectionBody } from '../limits/gate.js';
 import { createLoaders } from '../loaders/index.js';
+import { observabilityPlugin } from '../observability/apollo-plugin.js';
+import { registerRequestObservability } from '../observability/http-hooks.js';
+import { createRequestStats } from '../observability/request-stats.js';
 import type { TierLimiter, TierVerdict } from '../ratelimit/tiers.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { saneTraceparent } from '../upstream/headers.js';
@@ -89,6 +92,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   app.setErrorHandler(handleHttpError);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('NOT_FOUND', 'Not found')));
   registerDrain(app);
+  registerRequestObservability(app, metrics);
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.inc({
       route: request.routeOptions.url ?? 'unmatched',
@@ -109,7 +113,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     metrics,
     logger,
     maxTokens: config.limits.maxTokens,
-    plugins: usesStaleIfError(config) ? [degradedPlugin()] : [],
+    plugins: [observabilityPlugin(), ...(usesStaleIfError(config) ? [degradedPlugin()] : [])],
   });
   await apollo.start();
   // Not Apollo's Fastify drain plugin: it closes Fastify from inside apollo.stop(), which
@@ -129,6 +133,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       if (request.method === 'OPTIONS') return;
       try {
         request.identity = await authenticator.authenticate(request.headers);
+        request.stats = createRequestStats(wantsFanout(request, request.identity, config.production));
       } catch (error) {
         const gql = error as { message?: string; extensions?: { code?: string } };
         if (gql.extensions?.code !== 'UNAUTHENTICATED') throw error;
@@ -182,6 +187,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
           userId: identity.userId,
           userRole: identity.role,
           deadline: performance.now() + requestTimeoutMs,
+          stats: request.stats,
         };
         if (!staleIfError)
           return { identity, clientIp, call, upstream, loaders: createLoaders(upstream, call) };
@@ -192,6 +198,15 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     }),
   });
   return app;
+}
+
+/**
+ * The fan-out report is for frontend developers: on request (`x-switchboard-trace: 1`) outside
+ * production, and for admins in production (it names services and paths).
+ */
+function wantsFanout(request: FastifyRequest, identity: Identity, production: boolean): boolean {
+  if (request.headers['x-switchboard-trace'] !== '1') return false;
+  return !production || (identity.userId !== undefined && identity.role === 'ADMIN');
 }
 
 /** A tenth of the headers timeout (100 ms to 30 s): slow clients are cut within ~110% of it. */

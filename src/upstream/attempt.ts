@@ -1,5 +1,6 @@
 import type { UpstreamConfig } from '../config/types.js';
 import { ErrorCode } from '../errors.js';
+import { batchSizeOf } from '../observability/request-stats.js';
 import { mapTransportError, type UpstreamFailure, upstreamFailure } from './errors.js';
 import { upstreamHeaders } from './headers.js';
 import { parseJson, readBounded, serviceMessageOf } from './read-body.js';
@@ -20,7 +21,7 @@ export async function attemptOnce(
   budgetMs: number,
   onCall: (event: UpstreamCallEvent) => void,
 ): Promise<unknown> {
-  const started = performance.now();
+  const started = ctx.stats?.callStarted() ?? performance.now();
   const event: UpstreamCallEvent = {
     service,
     replica: replica.index,
@@ -29,10 +30,12 @@ export async function attemptOnce(
     status: 0,
     outcome: 'ok',
     durationMs: 0,
+    requestId: ctx.requestId,
   };
   const finish = (outcome: UpstreamCallEvent['outcome']) => {
     event.outcome = outcome;
     event.durationMs = performance.now() - started;
+    ctx.stats?.callEnded(started, event, batchSizeOf(request.query), false);
     onCall(event);
   };
   const headers = upstreamHeaders(ctx);

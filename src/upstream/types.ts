@@ -1,4 +1,5 @@
 import type { Role } from '../auth/identity.js';
+import type { RequestStats } from '../observability/request-stats.js';
 
 /** One call to a REST service, relative to the service's base URL. */
 export interface UpstreamRequest {
@@ -22,6 +23,8 @@ export interface CallContext {
   userRole?: Role;
   /** `performance.now()` by which the whole GraphQL request must be answered. */
   deadline: number;
+  /** The request's cost accounting (log line, Server-Timing, fan-out report). */
+  stats?: RequestStats;
   /** Told when a failed call was answered from the stale-if-error cache instead. */
   onStale?: (service: string, value: unknown, ageSeconds: number) => void;
 }
@@ -40,4 +43,6 @@ export interface UpstreamCallEvent {
   status: number;
   outcome: UpstreamOutcome;
   durationMs: number;
+  /** The request the call served (for the failure log line). */
+  requestId: string;
 }
