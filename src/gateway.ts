@@ -8,8 +8,10 @@ import { createMetrics, type GatewayMetrics } from './http/metrics.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { createRateLimitBackend } from './ratelimit/index.js';
+import { createRedisClient } from './ratelimit/redis-client.js';
 import { createTierLimiter } from './ratelimit/tiers.js';
 import { createUpstreamClient } from './upstream/client.js';
+import { createMemoryHttpCache, createRedisHttpCache } from './upstream/http-cache.js';
 
 /** A running-or-ready gateway: the composition root of every part, in request order. */
 export interface Gateway {
@@ -32,8 +34,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const metrics = createMetrics();
   const readiness: Readiness = { ready: false };
   const authenticator = createAuthenticator(config.auth);
+  const cacheRedis =
+    config.cache.upstream && config.redis.url ? createRedisClient(config.redis.url, logger) : undefined;
   const upstream = createUpstreamClient(config.upstreams, {
     ...metrics.upstreamObservers,
+    cache: !config.cache.upstream
+      ? undefined
+      : cacheRedis
+        ? createRedisHttpCache(cacheRedis)
+        : createMemoryHttpCache(config.cache.maxEntries),
     onCall(event) {
       metrics.upstreamObservers.onCall(event);
       if (event.outcome === 'ok') return;
@@ -69,6 +78,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   app.addHook('onClose', async () => {
     await upstream.close();
     await rateLimits.close();
+    cacheRedis?.disconnect();
   });
 
   return {

@@ -117,6 +117,7 @@ describe('defaults', () => {
         maxDirectivesPerField: 5,
       },
       clients: { dir: 'schema/clients' },
+      cache: { upstream: true, maxEntries: 10_000 },
       log: { level: 'info' },
       production: false,
     };
@@ -379,7 +380,7 @@ describe('errors', () => {
       'upstreams.products.breaker.resetTimeout is not a known key (did you mean upstreams.products.breaker.resetTimeoutMs?)',
     ]);
     expect(errorsOf('metrics: { enabled: true }')).toEqual([
-      'metrics is not a known key (known keys: server, upstreams, auth, rateLimits, redis, limits, clients, log, production)',
+      'metrics is not a known key (known keys: server, upstreams, auth, rateLimits, redis, limits, cache, clients, log, production)',
     ]);
   });
 

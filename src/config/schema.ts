@@ -224,6 +224,14 @@ export const gatewaySchema: SchemaOf<GatewayConfig> = {
         maxDirectivesPerField: int(5, 1),
       },
     },
+    cache: {
+      kind: 'object',
+      fields: {
+        // On by default: it only reuses what the services themselves declare reusable.
+        upstream: { kind: 'bool', default: true },
+        maxEntries: int(10_000, 1),
+      },
+    },
     clients: { kind: 'object', fields: { dir: text('schema/clients') } },
     log: {
       kind: 'object',

@@ -8,6 +8,8 @@ export interface GatewayConfig {
   redis: { url?: string };
   limits: LimitsConfig;
   clients: { dir: string };
+  /** Upstream HTTP cache: GET answers reused as their Cache-Control allows. */
+  cache: { upstream: boolean; maxEntries: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   /** true when NODE_ENV=production: changes the defaults of introspection and sandbox. */
   production: boolean;

@@ -13,7 +13,7 @@ export interface GatewayMetrics {
   /** Rate-limit decisions the shared store (Redis) could not make. */
   rateLimitStoreFailures: Counter;
   /** Observers for the upstream client: attempts, retries, breaker states, ejections, stale answers. */
-  upstreamObservers: Required<UpstreamClientOptions>;
+  upstreamObservers: Required<Omit<UpstreamClientOptions, 'cache'>>;
   operationDuration: Histogram<'operation' | 'client' | 'outcome'>;
   inFlight: Gauge;
   /** A label value for a client name that keeps the label set bounded. */
@@ -119,6 +119,18 @@ export function createMetrics(): GatewayMetrics {
     help: 'HTTP requests received and not yet answered.',
     registers: [registry],
   });
+  const cacheHits = new Counter({
+    name: 'switchboard_upstream_cache_hits_total',
+    help: 'Upstream GETs answered from the HTTP cache, by service.',
+    labelNames: ['service'] as const,
+    registers: [registry],
+  });
+  const cacheMisses = new Counter({
+    name: 'switchboard_upstream_cache_misses_total',
+    help: 'Upstream GETs looked up in the HTTP cache and not found, by service.',
+    labelNames: ['service'] as const,
+    registers: [registry],
+  });
   const clientNames = new Set<string>();
   const breakerCode = { open: 2, halfOpen: 1, close: 0 } as const;
   const seenNames = new Set<string>();
@@ -155,6 +167,7 @@ export function createMetrics(): GatewayMetrics {
       },
       onReturn: (service) => ejectedReplicas.dec({ service }),
       onStale: (service) => staleAnswers.inc({ service }),
+      onCache: (service, hit) => (hit ? cacheHits : cacheMisses).inc({ service }),
     },
     operationLabel(name) {
       if (!name) return 'anonymous';

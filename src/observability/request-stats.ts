@@ -39,6 +39,9 @@ export interface RequestStats {
     batchSize: number | undefined,
     cacheHit: boolean,
   ): void;
+  /** An answer served from the HTTP cache: no call made, but the report lists it. */
+  cacheHit(service: string, request: { method: string; path: string; query?: Record<string, string> }): void;
+  cacheHits: number;
 }
 
 /** Creates the stats of one request; `withFanout` keeps every call for the report. */
@@ -51,6 +54,22 @@ export function createRequestStats(withFanout: boolean): RequestStats {
     upstreamFailures: 0,
     upstreamMs: 0,
     errorCodes: [],
+    cacheHits: 0,
+    cacheHit(service, request) {
+      stats.cacheHits += 1;
+      const batchSize = batchSizeOf(request.query);
+      stats.fanout?.push({
+        service,
+        method: request.method,
+        path: request.path,
+        ...(batchSize === undefined ? {} : { batchSize }),
+        status: 200,
+        outcome: 'ok',
+        durationMs: 0,
+        startMs: Math.round((performance.now() - stats.startedAt) * 10) / 10,
+        cacheHit: true,
+      });
+    },
     callStarted() {
       const now = performance.now();
       if (inFlight++ === 0) busySince = now;

@@ -20,7 +20,7 @@ export async function attemptOnce(
   ctx: CallContext,
   budgetMs: number,
   onCall: (event: UpstreamCallEvent) => void,
-): Promise<unknown> {
+): Promise<AttemptResult> {
   const started = ctx.stats?.callStarted() ?? performance.now();
   const event: UpstreamCallEvent = {
     service,
@@ -80,12 +80,27 @@ export async function attemptOnce(
     }
     const parsed = parseJson(service, text, response.headers['content-type']);
     finish('ok');
-    return parsed;
+    return {
+      value: parsed,
+      cacheControl: headerOf(response.headers['cache-control']),
+      vary: headerOf(response.headers.vary),
+    };
   } catch (error) {
     const failure: UpstreamFailure = mapTransportError(service, error, budgetMs);
     finish(failure.outcome);
     throw failure;
   }
+}
+
+/** A 2xx JSON answer and the headers that decide whether it may be cached. */
+export interface AttemptResult {
+  value: unknown;
+  cacheControl?: string;
+  vary?: string;
+}
+
+function headerOf(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /** `?a=1&b=2` for the request's query, '' without one. */

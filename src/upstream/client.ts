@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { UpstreamConfig } from '../config/types.js';
 import { ErrorCode } from '../errors.js';
-import { attemptOnce, queryString } from './attempt.js';
+import { type AttemptResult, attemptOnce, queryString } from './attempt.js';
 import { createServiceBreaker, type ServiceBreaker } from './breaker.js';
 import { isUpstreamFailure, type UpstreamFailure, upstreamFailure } from './errors.js';
+import { freshnessMs, type HttpCache } from './http-cache.js';
 import { createReplicaSet, type Replica, type ReplicaSet } from './replicas.js';
 import { createRetryBudget, type RetryBudget } from './retry-budget.js';
 import { createStaleCache, type StaleCache } from './stale-cache.js';
@@ -28,6 +29,10 @@ export interface UpstreamClientOptions {
   onEject?: (service: string, replica: number) => void;
   onReturn?: (service: string, replica: number) => void;
   onStale?: (service: string) => void;
+  /** Told of every lookup in the HTTP cache. */
+  onCache?: (service: string, hit: boolean) => void;
+  /** Cacheable GET answers (by their Cache-Control) are kept here; none when absent. */
+  cache?: HttpCache;
 }
 
 interface Service {
@@ -66,7 +71,11 @@ export function createUpstreamClient(
     });
   }
 
-  const callWithRetries = async (service: Service, request: UpstreamRequest, ctx: CallContext) => {
+  const callWithRetries = async (
+    service: Service,
+    request: UpstreamRequest,
+    ctx: CallContext,
+  ): Promise<AttemptResult> => {
     // Only idempotent reads are retried: a POST that timed out may have been applied.
     const maxRetries = request.method === 'GET' ? service.config.retries : 0;
     service.budget.recordCall();
@@ -114,14 +123,25 @@ export function createUpstreamClient(
     async call<T>(name: string, request: UpstreamRequest, ctx: CallContext): Promise<T> {
       const service = services.get(name);
       if (!service) throw new Error(`no upstream service named ${name}`);
-      if (!service.stale || request.method !== 'GET')
-        return (await callWithRetries(service, request, ctx)) as T;
+      if (request.method !== 'GET') return (await callWithRetries(service, request, ctx)).value as T;
       const key = `${request.path}${queryString(request)}`;
+      const cache = options.cache;
+      if (cache) {
+        const cached = await cache.get(`${name}:${key}`);
+        options.onCache?.(name, cached !== undefined);
+        if (cached !== undefined) {
+          ctx.stats?.cacheHit(name, request);
+          return cached as T;
+        }
+      }
       try {
-        const value = await callWithRetries(service, request, ctx);
-        service.stale.set(key, value);
-        return value as T;
+        const result = await callWithRetries(service, request, ctx);
+        const ttlMs = cache ? freshnessMs(result.cacheControl, result.vary) : 0;
+        if (ttlMs > 0) void cache!.set(`${name}:${key}`, result.value, ttlMs);
+        service.stale?.set(key, result.value);
+        return result.value as T;
       } catch (error) {
+        if (!service.stale) throw error;
         const kept =
           isUpstreamFailure(error) && error.outcome !== 'client_error' ? service.stale.get(key) : undefined;
         if (!kept) throw error;

@@ -54,7 +54,9 @@ export async function tokenFor(
 
 /** Starts demo services and a gateway in front of them; `close()` stops both. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const services = await startDemoServices(options.services);
+  // Products answer `no-store` unless a test asks for the contract's `public, max-age=60`: tests
+  // count exact upstream calls, and the gateway's HTTP cache would answer repeats itself.
+  const services = await startDemoServices({ productsCacheControl: 'no-store', ...options.services });
   const { config } = loadConfig({
     file: options.configFile,
     env: {
