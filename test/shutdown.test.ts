@@ -118,7 +118,10 @@ describe('SIGTERM with requests in flight', () => {
       // It waits on notifications, made slow only once the dashboards' own notifications calls
       // are answered, so it is still in flight when the /ready probe is written after the
       // signal, however loaded the machine is.
-      await until(() => services.requests('notifications').length >= 40, "the dashboards' notifications calls");
+      await until(
+        () => services.requests('notifications').length >= 40,
+        "the dashboards' notifications calls",
+      );
       services.setFault('notifications', { kind: 'slow', delayMs: 3_000 });
       const probeBody = JSON.stringify({ query: '{ dashboard { unreadCount } }' });
       probe.write(
@@ -127,7 +130,10 @@ describe('SIGTERM with requests in flight', () => {
       );
       // All in flight once the (slow) users service has every dashboard and notifications the probe's.
       await until(() => services.requests('users').length >= 20, '20 requests at the users service');
-      await until(() => services.requests('notifications').length >= 41, "the probe's request at notifications");
+      await until(
+        () => services.requests('notifications').length >= 41,
+        "the probe's request at notifications",
+      );
       expect(services.requests('users')).toHaveLength(20);
 
       const signalledAt = performance.now();

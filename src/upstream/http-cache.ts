@@ -13,8 +13,7 @@ export interface HttpCache {
  */
 export function freshnessMs(cacheControl: string | undefined, vary: string | undefined): number {
   if (!cacheControl) return 0;
-  if (vary && vary.split(',').some((v) => !['accept', 'accept-encoding'].includes(v.trim().toLowerCase())))
-    return 0;
+  if (vary?.split(',').some((v) => !['accept', 'accept-encoding'].includes(v.trim().toLowerCase()))) return 0;
   let maxAge: number | undefined;
   let sharedMaxAge: number | undefined;
   for (const part of cacheControl.toLowerCase().split(',')) {
