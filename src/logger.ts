@@ -1,20 +1,23 @@
-import { type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import type { GatewayConfig } from './config/types.js';
 
 /** JSON logs on stdout; secrets that could ride along in request objects are redacted. */
-export function createLogger(level: GatewayConfig['log']['level']): Logger {
-  return pino({
-    level,
-    base: { service: 'switchboard' },
-    redact: {
-      paths: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        'req.headers["x-api-key"]',
-        '*.authorization',
-        '*.cookie',
-      ],
-      censor: '[redacted]',
+export function createLogger(level: GatewayConfig['log']['level'], destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'switchboard' },
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'req.headers["x-api-key"]',
+          '*.authorization',
+          '*.cookie',
+        ],
+        censor: '[redacted]',
+      },
     },
-  });
+    destination ?? pino.destination(1),
+  );
 }

@@ -1,6 +1,7 @@
 // A real stack for end-to-end tests: the demo services on port 0 (with fault injection) and a
 // real gateway on port 0 in front of them, configured through the real config loader.
 import { SignJWT } from 'jose';
+import type { DestinationStream } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import { type DemoServices, type DemoServicesOptions, startDemoServices } from '../../src/demo/services.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
@@ -32,6 +33,8 @@ export interface Stack {
 
 export interface StackOptions {
   services?: DemoServicesOptions;
+  /** Where the gateway's JSON log lines go (level info); silent when absent. */
+  logStream?: DestinationStream;
   /** Extra environment for the config loader (e.g. timeouts are set through a config file). */
   env?: Record<string, string>;
   /** A YAML config file's path. */
@@ -70,7 +73,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...options.env,
     },
   });
-  const gateway = await createGateway(config, { logger: createLogger('silent') });
+  const logger = options.logStream ? createLogger('info', options.logStream) : createLogger('silent');
+  const gateway = await createGateway(config, { logger });
   const url = await gateway.listen();
   return {
     services,
