@@ -6,7 +6,8 @@ export function createLogger(level: GatewayConfig['log']['level'], destination?:
   return pino(
     {
       level,
-      base: { service: 'switchboard' },
+      // 'name', not 'service': upstream failure lines carry the failed service as 'service'.
+      base: { name: 'switchboard' },
       redact: {
         paths: [
           'req.headers.authorization',
