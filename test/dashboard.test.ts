@@ -1,19 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formatMoney } from '../src/resolvers/money.js';
+import { dashboardQuery, expectedDashboard } from './helpers/expected-dashboard.js';
 import { type Stack, startStack, tokenFor } from './helpers/stack.js';
-
-const dashboardQuery = `{
-  dashboard {
-    user { id name email role createdAt }
-    recentOrders(limit: 5) {
-      id status createdAt
-      total { amount currency formatted }
-      items { quantity unitPrice { amount currency formatted } product { id name price { amount formatted } inStock } }
-    }
-    notifications(limit: 20) { id kind message read createdAt }
-    unreadCount
-  }
-}`;
 
 let stack: Stack;
 beforeAll(async () => {
@@ -22,51 +10,13 @@ beforeAll(async () => {
 afterAll(async () => stack.close());
 beforeEach(() => stack.services.clearRecords());
 
-/** The dashboard as the demo services' own data says it must be. */
-function expectedDashboard(userId: string) {
-  const { data } = stack.services;
-  const money = (m: { amount: number; currency: string }) => ({
-    ...m,
-    formatted: formatMoney(m.amount, m.currency),
-  });
-  const user = data.users.get(userId)!;
-  const orders = (data.ordersByUser.get(userId) ?? []).slice(0, 5);
-  const notifications = data.notificationsByUser.get(userId) ?? [];
-  return {
-    user: { id: user.id, name: user.name, email: user.email, role: user.role, createdAt: user.createdAt },
-    recentOrders: orders.map((o) => ({
-      id: o.id,
-      status: o.status,
-      createdAt: o.createdAt,
-      total: money(o.total),
-      items: o.items.map((i) => {
-        const p = data.products.get(i.productId)!;
-        return {
-          quantity: i.quantity,
-          unitPrice: money(i.unitPrice),
-          product: {
-            id: p.id,
-            name: p.name,
-            price: { amount: p.price.amount, formatted: formatMoney(p.price.amount, p.price.currency) },
-            inStock: p.inStock,
-          },
-        };
-      }),
-    })),
-    notifications: notifications
-      .slice(0, 20)
-      .map((n) => ({ id: n.id, kind: n.kind, message: n.message, read: n.read, createdAt: n.createdAt })),
-    unreadCount: notifications.filter((n) => !n.read).length,
-  };
-}
-
 describe('dashboard', () => {
   it('answers exactly what the services hold', async () => {
     for (const userId of ['u1', 'u2', 'u77']) {
       const answer = await stack.graphql(dashboardQuery, { token: await tokenFor(userId) });
       expect(answer.status).toBe(200);
       expect(answer.body.errors).toBeUndefined();
-      expect(answer.body.data?.dashboard).toEqual(expectedDashboard(userId));
+      expect(answer.body.data?.dashboard).toEqual(expectedDashboard(stack.services.data, userId));
     }
   });
 
