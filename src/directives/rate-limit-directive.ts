@@ -17,18 +17,17 @@ class AtomicStore extends Store {
 
   constructor(
     private readonly backend: RateLimitBackend,
+    /** `Type.field`: graphql-rate-limit's own field identity is the bare field name, which two types can share. */
+    private readonly coordinate: string,
     private readonly max: number,
     private readonly windowMs: number,
   ) {
     super();
   }
 
-  override async getForIdentity(identity: {
-    contextIdentity: string;
-    fieldIdentity: string;
-  }): Promise<number[]> {
+  override async getForIdentity(identity: { contextIdentity: string }): Promise<number[]> {
     const decision = await this.backend.slidingLog(
-      `${identity.fieldIdentity}:${identity.contextIdentity}`,
+      `${this.coordinate}:${identity.contextIdentity}`,
       this.max,
       this.windowMs,
     );
@@ -48,6 +47,7 @@ class AtomicStore extends Store {
 export function rateLimitDirectiveTransformer(
   schema: GraphQLSchema,
   backend: RateLimitBackend,
+  onRefused: (field: string) => void = () => {},
 ): GraphQLSchema {
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
@@ -65,10 +65,11 @@ export function rateLimitDirectiveTransformer(
         fieldConfig.resolve ?? defaultFieldResolver;
       fieldConfig.resolve = async (source, args, context: GraphQLContext, info) => {
         // One store (and limiter) per call: the decision it records belongs to this call alone.
-        const store = new AtomicStore(backend, max, windowMs);
+        const store = new AtomicStore(backend, `${typeName}.${fieldName}`, max, windowMs);
         const limiter = getGraphQLRateLimiter({ identifyContext: callerOf, store });
         const refused = await limiter({ parent: source, args, context, info }, { max, window });
         if (refused) {
+          onRefused(`${typeName}.${fieldName}`);
           const retryAfterSeconds = Math.max(1, Math.ceil((store.last?.retryAfterMs ?? windowMs) / 1000));
           throw gatewayError(
             ErrorCode.RATE_LIMITED,

@@ -16,7 +16,8 @@ export const baseSchemaPath = new URL('../../schema/schema.graphql', import.meta
 export function createSchema(
   rateLimits: RateLimitBackend,
   typeDefs = readFileSync(baseSchemaPath, 'utf8'),
+  onRateLimited?: (field: string) => void,
 ): GraphQLSchema {
   const schema = makeExecutableSchema({ typeDefs, resolvers });
-  return authDirectiveTransformer(rateLimitDirectiveTransformer(schema, rateLimits));
+  return authDirectiveTransformer(rateLimitDirectiveTransformer(schema, rateLimits, onRateLimited));
 }

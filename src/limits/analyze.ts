@@ -8,10 +8,14 @@ import {
   getNamedType,
   getNullableType,
   isCompositeType,
+  isIntrospectionType,
   isListType,
   Kind,
   type OperationDefinitionNode,
+  SchemaMetaFieldDef,
   type SelectionSetNode,
+  TypeMetaFieldDef,
+  TypeNameMetaFieldDef,
   type ValueNode,
 } from 'graphql';
 
@@ -27,7 +31,12 @@ export interface OperationMeasure {
   rootFields: number;
   /** Most directives on one field. */
   directivesPerField: number;
-  /** The cost model's estimate (see `fieldCost`). */
+  /**
+   * The cost model's estimate: each field costs its `@cost` weight (default 1 for object
+   * fields, 0 for scalars) plus its selections, times its list size for list fields
+   * (`@listSize`), as in the IBM cost spec and Apollo's demand control. So `products(ids:)`
+   * with 10,000 ids costs at least 10,000, whatever it selects. Introspection costs 0.
+   */
   cost: number;
 }
 
@@ -110,7 +119,9 @@ export function measureOperation(
           inProgress.delete(name);
           memo.set(key, cached);
         }
-        part = cached;
+        // Directives on the spread and on the fragment's definition count like a field's.
+        const directives = (selection.directives?.length ?? 0) + (fragment.directives?.length ?? 0);
+        part = directives > cached.directives ? { ...cached, directives } : cached;
       }
       totals.depth = Math.max(totals.depth, part.depth);
       totals.topRun = Math.max(totals.topRun, part.topRun);
@@ -123,7 +134,7 @@ export function measureOperation(
   };
 
   const measureField = (node: FieldNode, parent: GraphQLCompositeType | undefined): Totals => {
-    const field = parent && 'getFields' in parent ? parent.getFields()[node.name.value] : undefined;
+    const field = parent ? fieldOf(schema, parent, node.name.value) : undefined;
     const type = field ? getNullableType(field.type) : undefined;
     const named = type ? getNamedType(type) : undefined;
     const child = node.selectionSet
@@ -131,9 +142,17 @@ export function measureOperation(
       : { depth: 0, topRun: 0, maxRun: 0, aliases: 0, directives: 0, cost: 0 };
     const size =
       type && isListType(type) && parent && field ? listSize(parent.name, field, node, variables, model) : 1;
-    const weight =
-      (parent && model.weightOf(parent.name, node.name.value)) ??
-      (node.selectionSet || isCompositeType(named) ? 1 : 0);
+    // Introspection is answered from the schema in memory, without any upstream call, and its
+    // size is bounded by depth, aliases and graphql-js's MaxIntrospectionDepthRule: it costs 0,
+    // or the standard introspection query (`types` × `fields` × `args` …) would cost ~15,000.
+    const introspective =
+      (parent !== undefined && isIntrospectionType(parent)) ||
+      field === SchemaMetaFieldDef ||
+      field === TypeMetaFieldDef;
+    const weight = introspective
+      ? 0
+      : ((parent && model.weightOf(parent.name, node.name.value)) ??
+        (node.selectionSet || isCompositeType(named) ? 1 : 0));
     const isOfType = parent?.name === '__Type' && node.name.value === 'ofType';
     const topRun = isOfType ? child.topRun + 1 : 0;
     return {
@@ -142,7 +161,7 @@ export function measureOperation(
       maxRun: Math.max(child.maxRun, topRun),
       aliases: add(child.aliases, node.alias ? 1 : 0),
       directives: Math.max(child.directives, node.directives?.length ?? 0),
-      cost: add(weight, mul(size, child.cost)),
+      cost: mul(size, add(weight, child.cost)),
     };
   };
 
@@ -152,10 +171,33 @@ export function measureOperation(
     depth: totals.depth,
     ofTypeChain: totals.maxRun,
     aliases: totals.aliases,
-    directivesPerField: totals.directives,
+    directivesPerField: Math.max(totals.directives, operationDirectives(operation)),
     cost: totals.cost,
     rootFields: countRootFields(operation.selectionSet, fragments, new Set()),
   };
+}
+
+/** A field's definition, the meta-fields `__schema`, `__type` and `__typename` included. */
+function fieldOf(
+  schema: GraphQLSchema,
+  parent: GraphQLCompositeType,
+  name: string,
+): GraphQLField<unknown, unknown> | undefined {
+  if (parent === schema.getQueryType()) {
+    if (name === SchemaMetaFieldDef.name) return SchemaMetaFieldDef;
+    if (name === TypeMetaFieldDef.name) return TypeMetaFieldDef;
+  }
+  if (name === TypeNameMetaFieldDef.name) return TypeNameMetaFieldDef;
+  return 'getFields' in parent ? parent.getFields()[name] : undefined;
+}
+
+/** Directives on the operation itself, or on one of its variable definitions. */
+function operationDirectives(operation: OperationDefinitionNode): number {
+  let most = operation.directives?.length ?? 0;
+  for (const variable of operation.variableDefinitions ?? []) {
+    most = Math.max(most, variable.directives?.length ?? 0);
+  }
+  return most;
 }
 
 function countRootFields(
@@ -189,7 +231,9 @@ function listSize(
   const declared = model.listSizeOf(typeName, field.name);
   for (const name of declared?.slicingArguments ?? []) {
     const given = node.arguments?.find((a) => a.name.value === name)?.value;
-    const value = given ? literalValue(given, variables) : field.args.find((a) => a.name === name)?.defaultValue;
+    const value = given
+      ? literalValue(given, variables)
+      : field.args.find((a) => a.name === name)?.defaultValue;
     if (typeof value === 'number' && Number.isFinite(value)) return Math.max(0, value);
     if (Array.isArray(value)) return value.length;
   }

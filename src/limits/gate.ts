@@ -19,8 +19,15 @@ export interface OperationGate {
 }
 
 // Parsed documents by query text: a client sends the same few queries again and again, and a
-// hostile one is parsed once, bounded by maxTokens.
+// hostile one is parsed once, bounded by maxTokens. The query texts are the keys, and a text can
+// be as long as the body limit (comments and whitespace are not tokens): the cache is bounded in
+// characters too, or a thousand 1 MB queries would pin a gigabyte.
 const maxCachedDocuments = 1_000;
+const maxCachedChars = 8 * 1024 * 1024;
+const maxCachedQueryChars = 64 * 1024;
+
+// graphql-js 16: "Syntax Error: Document contains more that 5000 tokens. Parsing aborted." (sic)
+const tooManyTokens = /Document contains more th(?:an|at) \d+ tokens\. Parsing aborted/;
 
 /**
  * Operation limits from `limits`: tokens (the parser's maxTokens, so a 50,000-field query is
@@ -30,6 +37,7 @@ const maxCachedDocuments = 1_000;
 export function createOperationGate(schema: GraphQLSchema, limits: LimitsConfig): OperationGate {
   const model = createCostModel(schema);
   const documents = new Map<string, DocumentNode | null>();
+  let cachedChars = 0;
 
   const documentOf = (query: string): DocumentNode | null | 'too-many-tokens' => {
     const cached = documents.get(query);
@@ -38,11 +46,18 @@ export function createOperationGate(schema: GraphQLSchema, limits: LimitsConfig)
     try {
       document = parse(query, { maxTokens: limits.maxTokens, noLocation: true });
     } catch (error) {
-      if (error instanceof GraphQLError && error.message.includes('tokens')) return 'too-many-tokens';
+      // Only the parser's own token message: a syntax error may quote a name like "tokens".
+      if (error instanceof GraphQLError && tooManyTokens.test(error.message)) return 'too-many-tokens';
       document = null; // a syntax error: Apollo reports it as GRAPHQL_PARSE_FAILED
     }
-    if (documents.size >= maxCachedDocuments) documents.delete(documents.keys().next().value!);
+    if (query.length > maxCachedQueryChars) return document;
+    while (documents.size >= maxCachedDocuments || cachedChars + query.length > maxCachedChars) {
+      const oldest = documents.keys().next().value!;
+      documents.delete(oldest);
+      cachedChars -= oldest.length;
+    }
     documents.set(query, document);
+    cachedChars += query.length;
     return document;
   };
 

@@ -5,7 +5,7 @@ import type { RateLimitBackend } from './backend.js';
 import { createFailoverBackend } from './failover.js';
 import { createMemoryBackend } from './memory-backend.js';
 import { createRedisBackend } from './redis-backend.js';
-import { createRedisClient } from './redis-client.js';
+import { createRedisClient, firstConnection } from './redis-client.js';
 
 /** The backend `rateLimits.store` asks for: in memory, or Redis behind the fail-open/closed policy. */
 export function createRateLimitBackend(
@@ -14,15 +14,27 @@ export function createRateLimitBackend(
   metrics: GatewayMetrics,
 ): RateLimitBackend {
   if (config.rateLimits.store !== 'redis' || !config.redis.url) return createMemoryBackend();
-  const redis = createRedisClient(config.redis.url, logger);
+  // Decisions time out after 250 ms by their own, stall-tolerant deadline (redis-backend.ts);
+  // ioredis's timeout only frees commands Redis never answers.
+  const redis = createRedisClient(config.redis.url, logger, 2_000);
   const backend = createFailoverBackend(createRedisBackend(redis), {
     failOpen: config.rateLimits.failOpen,
     logger,
     onStoreFailure: () => metrics.rateLimitStoreFailures.inc(),
   });
+  // Decisions wait for the first connection attempt's outcome (bounded), then never again.
+  let starting: Promise<void> | undefined = firstConnection(redis).then(() => {
+    starting = undefined;
+  });
   return {
-    quota: backend.quota,
-    slidingLog: backend.slidingLog,
+    async quota(key, limit, windowMs, dailyLimit) {
+      if (starting) await starting;
+      return backend.quota(key, limit, windowMs, dailyLimit);
+    },
+    async slidingLog(key, max, windowMs) {
+      if (starting) await starting;
+      return backend.slidingLog(key, max, windowMs);
+    },
     async close() {
       redis.disconnect();
     },

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { LogDecision, QuotaDecision, RateLimitBackend } from './backend.js';
+import { withinDeadline } from './redis-client.js';
+
+/** How long a decision may wait for Redis before the failover policy takes over. */
+export const decisionTimeoutMs = 250;
 
 // Both scripts read Redis's clock (TIME), so several gateway instances with drifting clocks
 // still share one window, and each decision is one round trip.
@@ -44,17 +48,20 @@ interface ScriptCommands {
 }
 
 /** Counts in Redis, shared by every gateway instance that uses the same Redis. */
-export function createRedisBackend(redis: Redis, prefix = 'switchboard:rl:'): RateLimitBackend {
+export function createRedisBackend(
+  redis: Redis,
+  prefix = 'switchboard:rl:',
+  timeoutMs = decisionTimeoutMs,
+): RateLimitBackend {
   redis.defineCommand('switchboardQuota', { numberOfKeys: 1, lua: quotaScript });
   redis.defineCommand('switchboardLog', { numberOfKeys: 1, lua: logScript });
   const scripts = redis as unknown as ScriptCommands;
   return {
     async quota(key, limit, windowMs, dailyLimit): Promise<QuotaDecision> {
-      const [allowed, count, resetMs, dailyCount, dailyResetMs] = await scripts.switchboardQuota(
-        `${prefix}q:${key}`,
-        windowMs,
-        limit,
-        dailyLimit,
+      const [allowed, count, resetMs, dailyCount, dailyResetMs] = await withinDeadline(
+        scripts.switchboardQuota(`${prefix}q:${key}`, windowMs, limit, dailyLimit),
+        timeoutMs,
+        'a quota decision',
       );
       return {
         allowed: allowed === 1,
@@ -65,11 +72,10 @@ export function createRedisBackend(redis: Redis, prefix = 'switchboard:rl:'): Ra
       };
     },
     async slidingLog(key, max, windowMs): Promise<LogDecision> {
-      const [allowed, earlier, retryAfterMs] = await scripts.switchboardLog(
-        `${prefix}f:${key}`,
-        windowMs,
-        max,
-        randomUUID(),
+      const [allowed, earlier, retryAfterMs] = await withinDeadline(
+        scripts.switchboardLog(`${prefix}f:${key}`, windowMs, max, randomUUID()),
+        timeoutMs,
+        'a @rateLimit decision',
       );
       return { allowed: allowed === 1, earlier: earlier!, retryAfterMs: retryAfterMs! };
     },
