@@ -33,6 +33,17 @@ const overrides: readonly Override[] = [
   { variable: 'JWT_AUDIENCE', path: ['auth', 'jwt', 'audience'] },
   { variable: 'REDIS_URL', path: ['redis', 'url'] },
   { variable: 'LOG_LEVEL', path: ['log', 'level'] },
+  // OpenTelemetry's own variables; an endpoint turns tracing on. The generic one is a base URL
+  // to which the signal's path is appended (OTLP spec); the traces-specific one is used as is.
+  { variable: 'OTEL_EXPORTER_OTLP_ENDPOINT', path: ['tracing', 'enabled'], parse: () => 'true' },
+  {
+    variable: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    path: ['tracing', 'otlpEndpoint'],
+    parse: (value) => `${value.trim().replace(/\/+$/, '')}/v1/traces`,
+  },
+  { variable: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', path: ['tracing', 'enabled'], parse: () => 'true' },
+  { variable: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', path: ['tracing', 'otlpEndpoint'] },
+  { variable: 'OTEL_SERVICE_NAME', path: ['tracing', 'serviceName'] },
   // Any other NODE_ENV leaves `production` to the file: "development" must not force it off.
   {
     variable: 'NODE_ENV',

@@ -37,6 +37,14 @@ export interface IntNode extends Common {
   max?: number;
 }
 
+/** A finite number, fractions allowed, in min..max (e.g. a ratio). */
+export interface NumberNode extends Common {
+  kind: 'number';
+  default?: number;
+  min: number;
+  max?: number;
+}
+
 export interface BoolNode extends Common {
   kind: 'bool';
   default?: boolean | ((context: DefaultContext) => boolean);
@@ -71,7 +79,7 @@ export interface ObjectNode<Fields extends Record<string, SchemaNode> = Record<s
 }
 
 /** One node of the configuration's schema. */
-export type SchemaNode = StringNode | IntNode | BoolNode | ListNode | MapNode | ObjectNode;
+export type SchemaNode = StringNode | IntNode | NumberNode | BoolNode | ListNode | MapNode | ObjectNode;
 
 /**
  * The schema node shape that describes T. Typing the table with it makes the compiler check that
@@ -80,7 +88,7 @@ export type SchemaNode = StringNode | IntNode | BoolNode | ListNode | MapNode | 
 export type SchemaOf<T> = [T] extends [string]
   ? StringNode
   : [T] extends [number]
-    ? IntNode
+    ? IntNode | NumberNode
     : [T] extends [boolean]
       ? BoolNode
       : [T] extends [readonly (infer Item)[]]

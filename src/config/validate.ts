@@ -9,6 +9,7 @@ import {
   keyPath,
   type ListNode,
   type MapNode,
+  type NumberNode,
   type ObjectNode,
   type SchemaNode,
   type StringNode,
@@ -59,6 +60,8 @@ function walk(node: SchemaNode, value: unknown, path: string, inSecret: boolean,
       return walkList(node, value, path, secret, w);
     case 'int':
       return walkInt(node, value, path, secret, w);
+    case 'number':
+      return walkNumber(node, value, path, secret, w);
     case 'bool':
       return walkBool(node, value, path, secret, w);
     case 'string':
@@ -153,6 +156,21 @@ function walkInt(node: IntNode, value: unknown, path: string, secret: boolean, w
     typeof value === 'string' && w.sources.has(path) && /^-?\d+$/.test(value) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isSafeInteger(number)) {
     return wrongType(path, 'an integer', value, secret, w);
+  }
+  const { min, max } = node;
+  if (number < min || (max !== undefined && number > max)) {
+    const range = max === undefined ? `at least ${min}` : `between ${min} and ${max}`;
+    w.errors.push(`${label(path, w)} must be ${range}${secret ? '' : `, received ${number}`}`);
+    return invalid;
+  }
+  return number;
+}
+
+function walkNumber(node: NumberNode, value: unknown, path: string, secret: boolean, w: Walk): unknown {
+  const number =
+    typeof value === 'string' && w.sources.has(path) && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isFinite(number)) {
+    return wrongType(path, 'a number', value, secret, w);
   }
   const { min, max } = node;
   if (number < min || (max !== undefined && number > max)) {

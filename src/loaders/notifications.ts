@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { tracedBatch } from '../observability/tracing.js';
 import type { NotificationModel } from '../resolvers/models.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import type { CallContext } from '../upstream/types.js';
@@ -21,7 +22,7 @@ export function createNotificationsLoader(
   ctx: CallContext,
 ): DataLoader<NotificationsKey, NotificationModel[], string> {
   return new DataLoader<NotificationsKey, NotificationModel[], string>(
-    async (keys) => {
+    tracedBatch(ctx, 'notifications', async (keys, call) => {
       const groups = await Promise.all(
         [false, true].map(async (unreadOnly) => {
           const mine = keys.filter((k) => k.unreadOnly === unreadOnly);
@@ -39,7 +40,7 @@ export function createNotificationsLoader(
                     path: '/notifications',
                     query: { userIds: part.join(','), unreadOnly: String(unreadOnly), limit: String(limit) },
                   },
-                  ctx,
+                  call,
                 ),
                 isNotificationRecord,
               ),
@@ -51,7 +52,7 @@ export function createNotificationsLoader(
         }),
       );
       return keys.map((k) => (groups[k.unreadOnly ? 1 : 0]!.get(k.userId) ?? []).slice(0, k.limit));
-    },
+    }),
     { cacheKeyFn: (k) => `${k.userId}\u0000${k.unreadOnly}\u0000${k.limit}` },
   );
 }

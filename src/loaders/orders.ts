@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { tracedBatch } from '../observability/tracing.js';
 import type { OrderModel } from '../resolvers/models.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import type { CallContext } from '../upstream/types.js';
@@ -20,7 +21,7 @@ export function createOrdersLoader(
   ctx: CallContext,
 ): DataLoader<OrdersKey, OrderModel[], string> {
   return new DataLoader<OrdersKey, OrderModel[], string>(
-    async (keys) => {
+    tracedBatch(ctx, 'orders', async (keys, call) => {
       const limit = Math.max(...keys.map((k) => k.limit));
       const userIds = [...new Set(keys.map((k) => k.userId))];
       const answers = await Promise.all(
@@ -30,7 +31,7 @@ export function createOrdersLoader(
             await client.call(
               'orders',
               { method: 'GET', path: '/orders', query: { userIds: part.join(','), limit: String(limit) } },
-              ctx,
+              call,
             ),
             isOrderRecord,
           ),
@@ -39,7 +40,7 @@ export function createOrdersLoader(
       const byUser = groupBy(answers.flat(), (order) => order.userId);
       for (const orders of byUser.values()) newestFirst(orders);
       return keys.map((k) => (byUser.get(k.userId) ?? []).slice(0, k.limit));
-    },
+    }),
     { cacheKeyFn: (k) => `${k.userId}\u0000${k.limit}` },
   );
 }

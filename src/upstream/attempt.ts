@@ -1,6 +1,7 @@
 import type { UpstreamConfig } from '../config/types.js';
 import { ErrorCode } from '../errors.js';
 import { batchSizeOf } from '../observability/request-stats.js';
+import { endAttemptSpan, startAttemptSpan, traceparentOf } from '../observability/tracing.js';
 import { mapTransportError, type UpstreamFailure, upstreamFailure } from './errors.js';
 import { upstreamHeaders } from './headers.js';
 import { parseJson, readBounded, serviceMessageOf } from './read-body.js';
@@ -10,7 +11,8 @@ import type { CallContext, UpstreamCallEvent, UpstreamRequest } from './types.js
 /**
  * One HTTP attempt against one replica: bounded in time (an AbortSignal after `budgetMs`, the
  * smaller of the attempt's timeout and what remains of the request, decided by the caller) and
- * in size; only 2xx JSON succeeds. Reports itself to `onCall` whatever happens.
+ * in size; only 2xx JSON succeeds. Reports itself to `onCall` (and, when traced, to its own
+ * client span) whatever happens; `retry` is 0 for the first attempt.
  */
 export async function attemptOnce(
   service: string,
@@ -20,8 +22,11 @@ export async function attemptOnce(
   ctx: CallContext,
   budgetMs: number,
   onCall: (event: UpstreamCallEvent) => void,
+  retry = 0,
 ): Promise<AttemptResult> {
   const started = ctx.stats?.callStarted() ?? performance.now();
+  const batchSize = batchSizeOf(request.query);
+  const span = ctx.trace && startAttemptSpan(ctx.trace, service, replica.index, request, retry, batchSize);
   const event: UpstreamCallEvent = {
     service,
     replica: replica.index,
@@ -32,13 +37,16 @@ export async function attemptOnce(
     durationMs: 0,
     requestId: ctx.requestId,
   };
-  const finish = (outcome: UpstreamCallEvent['outcome']) => {
+  const finish = (outcome: UpstreamCallEvent['outcome'], error?: unknown) => {
     event.outcome = outcome;
     event.durationMs = performance.now() - started;
-    ctx.stats?.callEnded(started, event, batchSizeOf(request.query), false);
+    ctx.stats?.callEnded(started, event, batchSize, false);
     onCall(event);
+    if (span) endAttemptSpan(span, event, error);
   };
   const headers = upstreamHeaders(ctx);
+  // Traced: the service's parent is this attempt's span, not the caller's.
+  if (span) headers.traceparent = traceparentOf(span);
   headers.accept = 'application/json';
   if (request.headers) Object.assign(headers, request.headers);
   let body: string | undefined;
@@ -87,7 +95,7 @@ export async function attemptOnce(
     };
   } catch (error) {
     const failure: UpstreamFailure = mapTransportError(service, error, budgetMs);
-    finish(failure.outcome);
+    finish(failure.outcome, failure);
     throw failure;
   }
 }

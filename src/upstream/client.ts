@@ -90,7 +90,7 @@ export function createUpstreamClient(
       const replica = service.replicas.next(failed);
       try {
         const result = await service.breaker.run(() =>
-          attemptOnce(service.name, service.config, replica, request, ctx, budgetMs, onCall),
+          attemptOnce(service.name, service.config, replica, request, ctx, budgetMs, onCall, attempt),
         );
         service.replicas.report(replica, true, false);
         return result;

@@ -1,5 +1,6 @@
 import type { Role } from '../auth/identity.js';
 import type { RequestStats } from '../observability/request-stats.js';
+import type { TraceScope } from '../observability/tracing.js';
 
 /** One call to a REST service, relative to the service's base URL. */
 export interface UpstreamRequest {
@@ -25,6 +26,8 @@ export interface CallContext {
   deadline: number;
   /** The request's cost accounting (log line, Server-Timing, fan-out report). */
   stats?: RequestStats;
+  /** Present when the request is traced: each attempt's span hangs under `trace.span`. */
+  trace?: TraceScope;
   /** Told when a failed call was answered from the stale-if-error cache instead. */
   onStale?: (service: string, value: unknown, ageSeconds: number) => void;
 }
