@@ -1,3 +1,4 @@
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/authenticate.js';
@@ -7,6 +8,9 @@ import type { Readiness } from './http/health.js';
 import { createMetrics, type GatewayMetrics } from './http/metrics.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './logger.js';
+import { createTracing } from './observability/tracing.js';
+import { createPersistedOperations } from './persisted/persisted-operations.js';
+import { loadTrustedDocuments } from './persisted/trusted-documents.js';
 import { createRateLimitBackend } from './ratelimit/index.js';
 import { createRedisClient } from './ratelimit/redis-client.js';
 import { createTierLimiter } from './ratelimit/tiers.js';
@@ -26,16 +30,22 @@ export interface Gateway {
 
 export interface GatewayOptions {
   logger?: Logger;
+  /** Where spans go instead of OTLP when `tracing.enabled` (tests: an InMemorySpanExporter). */
+  tracingExporter?: SpanExporter;
 }
 
 /** Builds the gateway from a validated config. Nothing listens until `listen()`. */
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
+  // First: a bad manifest stops the start-up before anything opens a socket or a timer.
+  const trusted = await loadTrustedDocuments(config.trustedDocuments);
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = createMetrics();
   const readiness: Readiness = { ready: false };
   const authenticator = createAuthenticator(config.auth);
   const cacheRedis =
-    config.cache.upstream && config.redis.url ? createRedisClient(config.redis.url, logger) : undefined;
+    config.redis.url && (config.cache.upstream || config.persistedQueries.apq)
+      ? createRedisClient(config.redis.url, logger)
+      : undefined;
   const upstream = createUpstreamClient(config.upstreams, {
     ...metrics.upstreamObservers,
     cache: !config.cache.upstream
@@ -62,9 +72,26 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       );
     },
   });
+  const tracing = createTracing(config.tracing, {
+    exporter: options.tracingExporter,
+    onExportError: (error) => logger.warn({ err: error }, 'trace export failed'),
+  });
   const rateLimits = createRateLimitBackend(config, logger, metrics);
   const tiers = createTierLimiter(config.rateLimits, rateLimits);
-  const schema = createSchema(rateLimits);
+  const schema = createSchema(rateLimits, undefined, () =>
+    metrics.rejections.inc({ reason: 'field_rate_limit' }),
+  );
+  const persisted = createPersistedOperations({
+    persistedQueries: config.persistedQueries,
+    trustedDocuments: config.trustedDocuments,
+    trusted,
+    redis: cacheRedis,
+    metrics,
+  });
+  if (config.trustedDocuments.mode !== 'off') {
+    const { mode } = config.trustedDocuments;
+    logger.info({ mode, documents: trusted.counts }, 'trusted documents loaded');
+  }
   const app = await createHttpServer({
     config,
     schema,
@@ -74,11 +101,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     metrics,
     logger,
     readiness,
+    tracing,
+    persisted,
   });
   app.addHook('onClose', async () => {
     await upstream.close();
     await rateLimits.close();
     cacheRedis?.disconnect();
+    // Last: spans of the requests that just drained are exported before the process ends.
+    await tracing?.shutdown();
   });
 
   return {

@@ -117,8 +117,11 @@ describe('defaults', () => {
         maxDirectivesPerField: 5,
       },
       clients: { dir: 'schema/clients' },
+      persistedQueries: { apq: true, ttlSeconds: 86_400, maxCacheBytes: 16 * 1024 * 1024 },
+      trustedDocuments: { dir: 'schema/trusted', mode: 'off' },
       cache: { upstream: true, maxEntries: 10_000 },
       log: { level: 'info' },
+      tracing: { enabled: false, serviceName: 'switchboard', sampleRatio: 1 },
       production: false,
     };
     expect(config).toEqual(expected);
@@ -380,7 +383,7 @@ describe('errors', () => {
       'upstreams.products.breaker.resetTimeout is not a known key (did you mean upstreams.products.breaker.resetTimeoutMs?)',
     ]);
     expect(errorsOf('metrics: { enabled: true }')).toEqual([
-      'metrics is not a known key (known keys: server, upstreams, auth, rateLimits, redis, limits, cache, clients, log, production)',
+      'metrics is not a known key (known keys: server, upstreams, auth, rateLimits, redis, limits, cache, clients, persistedQueries, trustedDocuments, log, tracing, production)',
     ]);
   });
 

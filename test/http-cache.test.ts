@@ -27,8 +27,8 @@ describe('upstream HTTP cache', () => {
     const second = await stack.graphql(query, { headers: trace });
     expect(second.body.data).toEqual(first.body.data);
     expect(stack.services.requests('products')).toHaveLength(1);
-    const calls = (second.body.extensions?.fanout as { calls: { service: string; cacheHit: boolean }[] })
-      .calls;
+    const fanout = second.body.extensions?.fanout as { calls: { service: string; cacheHit: boolean }[] };
+    const calls = fanout.calls;
     expect(calls).toEqual([expect.objectContaining({ service: 'products', cacheHit: true })]);
     const metrics = await scrapeMetrics(stack.url);
     expect(metricValue(metrics, 'switchboard_upstream_cache_hits_total', { service: 'products' })).toBe(1);

@@ -1,4 +1,4 @@
-import type { IntNode, Invalid, SchemaOf, StringNode } from './schema-nodes.js';
+import type { IntNode, Invalid, NumberNode, SchemaOf, StringNode } from './schema-nodes.js';
 import type { BreakerConfig, GatewayConfig, TierConfig, UpstreamConfig } from './types.js';
 
 /** The environment variable that can set each required service's URLs. */
@@ -35,6 +35,13 @@ export const defaultTiers: Readonly<Record<string, TierConfig>> = {
 
 const int = (defaultValue: number | undefined, min: number, max?: number): IntNode => ({
   kind: 'int',
+  default: defaultValue,
+  min,
+  max,
+});
+
+const decimal = (defaultValue: number, min: number, max?: number): NumberNode => ({
+  kind: 'number',
   default: defaultValue,
   min,
   max,
@@ -233,6 +240,24 @@ export const gatewaySchema: SchemaOf<GatewayConfig> = {
       },
     },
     clients: { kind: 'object', fields: { dir: text('schema/clients') } },
+    persistedQueries: {
+      kind: 'object',
+      fields: {
+        apq: { kind: 'bool', default: true },
+        // A day: a client re-registers after a miss at the cost of one round trip.
+        ttlSeconds: int(86_400, 1),
+        // Texts can be as long as the body limit: the memory store is bounded in bytes, not entries.
+        maxCacheBytes: int(16 * 1024 * 1024, 1024),
+      },
+    },
+    trustedDocuments: {
+      kind: 'object',
+      fields: {
+        dir: text('schema/trusted'),
+        // Production deployments should say `enforce`: then only the clients' own operations run.
+        mode: { kind: 'string', default: 'off', oneOf: ['off', 'allow', 'enforce'] },
+      },
+    },
     log: {
       kind: 'object',
       fields: {
@@ -241,6 +266,16 @@ export const gatewaySchema: SchemaOf<GatewayConfig> = {
           default: 'info',
           oneOf: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
         },
+      },
+    },
+    tracing: {
+      kind: 'object',
+      fields: {
+        // Off by default: spans cost CPU on every request and need a collector to go to.
+        enabled: { kind: 'bool', default: false },
+        otlpEndpoint: { kind: 'string', normalize: url(['http:', 'https:'], { query: false }) },
+        serviceName: text('switchboard'),
+        sampleRatio: decimal(1, 0, 1),
       },
     },
     production: { kind: 'bool', default: false },

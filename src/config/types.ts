@@ -8,9 +8,15 @@ export interface GatewayConfig {
   redis: { url?: string };
   limits: LimitsConfig;
   clients: { dir: string };
+  /** Automatic persisted queries (Apollo's APQ), bounded. */
+  persistedQueries: PersistedQueriesConfig;
+  /** Per-client manifests of the operations each client may send by id (or at all, in `enforce`). */
+  trustedDocuments: TrustedDocumentsConfig;
   /** Upstream HTTP cache: GET answers reused as their Cache-Control allows. */
   cache: { upstream: boolean; maxEntries: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  /** OpenTelemetry tracing; off unless enabled here or by OTEL_EXPORTER_OTLP_ENDPOINT. */
+  tracing: TracingConfig;
   /** true when NODE_ENV=production: changes the defaults of introspection and sandbox. */
   production: boolean;
 }
@@ -39,6 +45,32 @@ export interface ServerConfig {
   cors: { origins: string[]; credentials: boolean; maxAgeSeconds: number };
   introspection: boolean;
   sandbox: boolean;
+}
+
+export interface TracingConfig {
+  enabled: boolean;
+  /** OTLP/HTTP traces URL (e.g. http://collector:4318/v1/traces); the exporter's default when absent. */
+  otlpEndpoint?: string;
+  /** The `service.name` resource attribute of every span. */
+  serviceName: string;
+  /** Share of new traces recorded, 0 to 1; a caller's sampled flag is followed as it is. */
+  sampleRatio: number;
+}
+
+export interface PersistedQueriesConfig {
+  /** A client may register a query's SHA-256 once, then send the hash alone. */
+  apq: boolean;
+  /** How long a registered query is kept (memory or Redis). */
+  ttlSeconds: number;
+  /** Size bound of the in-memory store (UTF-8 bytes of hashes and texts); Redis, when set, is used instead. */
+  maxCacheBytes: number;
+}
+
+export interface TrustedDocumentsConfig {
+  /** Holds one manifest per client: `<client>.json`. */
+  dir: string;
+  /** `off`: manifests unused; `allow`: their documents may be sent by id; `enforce`: only they run. */
+  mode: 'off' | 'allow' | 'enforce';
 }
 
 export interface BreakerConfig {

@@ -1,4 +1,4 @@
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type PersistedQueryOptions } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -21,6 +21,8 @@ export interface ApolloOptions {
   logger: Logger;
   /** The parser's token limit (the operation gate checks it first; this is the backstop). */
   maxTokens: number;
+  /** APQ and trusted documents (src/persisted/): where hashes are looked up; false turns them off. */
+  persistedQueries: PersistedQueryOptions | false;
   /** Extra plugins (e.g. the stale-if-error report). */
   plugins?: ApolloServerPlugin<GraphQLContext>[];
 }
@@ -36,12 +38,19 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     // and then re-raise the signal. The CLI owns the signals; Fastify's close stops Apollo last.
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: options.maxTokens },
+    persistedQueries: options.persistedQueries,
     // Arrays of operations are accepted; their size is bounded by limits.maxOperationsPerBatch
     // in the operation gate before Apollo sees them.
     allowBatchedHttpRequests: true,
     // "Did you mean …" leaks schema that introspection may be hiding.
     hideSchemaDetailsFromClientErrors: !options.introspection,
-    formatError: (formatted, error) => formatError(formatted, error, production, logger),
+    formatError: (formatted, error) =>
+      formatError(
+        options.introspection ? formatted : withoutSuggestions(formatted),
+        error,
+        production,
+        logger,
+      ),
     plugins: [
       ...(options.plugins ?? []),
       // Apollo's cache-control plugin wraps every resolver (~14% CPU, STACK-NOTES); hints are unused.
@@ -75,6 +84,15 @@ function operationMetricsPlugin(metrics: GatewayMetrics): ApolloServerPlugin<Gra
  * Every error leaves with a code. Unexpected errors are logged in full and, in production,
  * answered without detail; coded errors (ours, Apollo's) keep their message.
  */
+/**
+ * Apollo's hideSchemaDetailsFromClientErrors strips "Did you mean …?" from validation errors
+ * only; variable coercion errors (BAD_USER_INPUT) still name input fields. Same pattern as Apollo's.
+ */
+function withoutSuggestions(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const message = formatted.message.replace(/ ?Did you mean(.+?)\?$/, '');
+  return message === formatted.message ? formatted : { ...formatted, message };
+}
+
 function formatError(
   formatted: GraphQLFormattedError,
   error: unknown,

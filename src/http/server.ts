@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { Identity } from '../auth/identity.js';
 import type { GatewayConfig } from '../config/types.js';
+import { httpStatusOf } from '../errors.js';
 import { createApollo } from '../graphql/apollo.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import { createDegradedTracker, degradedPlugin } from '../graphql/degraded.js';
@@ -18,6 +19,9 @@ import { createLoaders } from '../loaders/index.js';
 import { observabilityPlugin } from '../observability/apollo-plugin.js';
 import { registerRequestObservability } from '../observability/http-hooks.js';
 import { createRequestStats } from '../observability/request-stats.js';
+import type { Tracing } from '../observability/tracing.js';
+import { registerRequestTracing } from '../observability/tracing-hooks.js';
+import { type PersistedOperations, persistedGatePlugin } from '../persisted/persisted-operations.js';
 import type { TierLimiter, TierVerdict } from '../ratelimit/tiers.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { saneTraceparent } from '../upstream/headers.js';
@@ -39,6 +43,10 @@ export interface HttpServerDeps {
   metrics: GatewayMetrics;
   logger: Logger;
   readiness: Readiness;
+  /** APQ and trusted documents: a pre-handler step and Apollo's `persistedQueries`. */
+  persisted: PersistedOperations;
+  /** Absent when tracing is off: then no tracing hook is registered at all. */
+  tracing?: Tracing;
 }
 
 declare module 'fastify' {
@@ -93,6 +101,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('NOT_FOUND', 'Not found')));
   registerDrain(app);
   registerRequestObservability(app, metrics);
+  if (deps.tracing) registerRequestTracing(app, deps.tracing);
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.inc({
       route: request.routeOptions.url ?? 'unmatched',
@@ -105,6 +114,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 
+  const gate = createOperationGate(deps.schema, config.limits);
   const apollo = createApollo({
     schema: deps.schema,
     introspection: config.server.introspection,
@@ -113,7 +123,12 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     metrics,
     logger,
     maxTokens: config.limits.maxTokens,
-    plugins: [observabilityPlugin(), ...(usesStaleIfError(config) ? [degradedPlugin()] : [])],
+    persistedQueries: deps.persisted.apollo,
+    plugins: [
+      persistedGatePlugin(gate, metrics),
+      observabilityPlugin(),
+      ...(usesStaleIfError(config) ? [degradedPlugin()] : []),
+    ],
   });
   await apollo.start();
   // Not Apollo's Fastify drain plugin: it closes Fastify from inside apollo.stop(), which
@@ -121,7 +136,6 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   app.addHook('onClose', async () => apollo.stop());
 
   const { authenticator, upstream, tiers } = deps;
-  const gate = createOperationGate(deps.schema, config.limits);
   const requestTimeoutMs = config.server.requestTimeoutMs;
   const staleIfError = usesStaleIfError(config);
   app.route({
@@ -165,6 +179,14 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
           .type('application/json')
           .send(JSON.stringify(rateLimitedBody(verdict.message!, verdict.retryAfterSeconds)));
       }
+      // Trusted documents and APQ hashes first: `enforce` refuses what the caller's manifest lacks.
+      const refusal = deps.persisted.check(request);
+      if (refusal) {
+        return reply
+          .code(httpStatusOf[refusal.code])
+          .type('application/json')
+          .send(JSON.stringify(errorBody(refusal.code, refusal.message)));
+      }
       // Operation limits before Apollo parses, validates or runs anything: a rejected
       // operation costs one bounded parse and zero upstream calls.
       const rejection = gate.check(request.method === 'GET' ? request.query : request.body);
@@ -188,6 +210,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
           userRole: identity.role,
           deadline: performance.now() + requestTimeoutMs,
           stats: request.stats,
+          trace: request.trace,
         };
         if (!staleIfError)
           return { identity, clientIp, call, upstream, loaders: createLoaders(upstream, call) };
