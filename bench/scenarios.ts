@@ -1,0 +1,112 @@
+// The five scenarios of issue 6 and the gateway configuration each one runs with.
+import { benchApiKey, benchSecret } from './dashboard.js';
+
+export type ScenarioId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5';
+
+export interface Scenario {
+  id: ScenarioId;
+  title: string;
+  /** Added by the demo services before every answer. */
+  latencyMs: number;
+  /** The products service's Cache-Control. */
+  productsCacheControl: string;
+  gateway: {
+    logLevel: 'warn' | 'info';
+    /** Requests carry an API key on a tier whose quota cannot be reached. */
+    apiKey: boolean;
+    /** `@rateLimit` on Query.dashboard (bench/rate-limit-preload.ts). */
+    rateLimitDirective: boolean;
+    /** upstreams.*.staleIfErrorSeconds (the upstream HTTP cache, `cache.upstream`, is on by default). */
+    staleIfErrorSeconds: number;
+    /** NODE_ENV=production: introspection and sandbox off, as deployed. */
+    production: boolean;
+  };
+  /** S4: a fixed arrival rate at this share of G's S2 throughput; closed loop otherwise. */
+  rateShareOfGS2?: number;
+}
+
+const engineOnly: Scenario['gateway'] = {
+  logLevel: 'warn',
+  apiKey: false,
+  rateLimitDirective: false,
+  staleIfErrorSeconds: 0,
+  production: false,
+};
+
+export const scenarios: Record<ScenarioId, Scenario> = {
+  S1: {
+    id: 'S1',
+    title: '0 ms upstream, nothing cacheable (CPU-bound: the engine alone)',
+    latencyMs: 0,
+    productsCacheControl: 'no-store',
+    gateway: engineOnly,
+  },
+  S2: {
+    id: 'S2',
+    title: '20 ms upstream, nothing cacheable (latency-bound)',
+    latencyMs: 20,
+    productsCacheControl: 'no-store',
+    gateway: engineOnly,
+  },
+  S3: {
+    id: 'S3',
+    title:
+      'S1 + an API key on a tier and @rateLimit on Query.dashboard (never reached), LOG_LEVEL=info ' +
+      '(a log line per request), metrics (always on)',
+    latencyMs: 0,
+    productsCacheControl: 'no-store',
+    gateway: { ...engineOnly, logLevel: 'info', apiKey: true, rateLimitDirective: true },
+  },
+  S4: {
+    id: 'S4',
+    title: "20 ms upstream at a fixed arrival rate of half G's S2 throughput (honest latency)",
+    latencyMs: 20,
+    productsCacheControl: 'no-store',
+    gateway: engineOnly,
+    rateShareOfGS2: 0.5,
+  },
+  S5: {
+    id: 'S5',
+    title:
+      "as deployed: 0 ms upstream, the contract's cache headers (products `public, max-age=60`, so the " +
+      'upstream HTTP cache serves them), stale-if-error on, NODE_ENV=production',
+    latencyMs: 0,
+    productsCacheControl: 'public, max-age=60',
+    gateway: { ...engineOnly, staleIfErrorSeconds: 60, production: true },
+  },
+};
+
+export interface DemoUrls {
+  users: string;
+  orders: string;
+  notifications: string;
+  products: string[];
+}
+
+// A quota no run can reach: the tier check stays on the path (it always is), it never refuses.
+const unreachable = { requests: 1_000_000_000, windowSeconds: 60 };
+
+/** The gateway's config file for a scenario (JSON is YAML). */
+export function gatewayConfig(scenario: Scenario, urls: DemoUrls, port: number): Record<string, unknown> {
+  const upstream = (list: string[]) => ({
+    urls: list,
+    ...(scenario.gateway.staleIfErrorSeconds > 0
+      ? { staleIfErrorSeconds: scenario.gateway.staleIfErrorSeconds }
+      : {}),
+  });
+  return {
+    server: { host: '127.0.0.1', port },
+    upstreams: {
+      users: upstream([urls.users]),
+      orders: upstream([urls.orders]),
+      notifications: upstream([urls.notifications]),
+      products: upstream(urls.products),
+    },
+    auth: {
+      jwt: { secret: benchSecret },
+      apiKeys: scenario.gateway.apiKey ? [{ key: benchApiKey, client: 'bench', tier: 'bench' }] : [],
+    },
+    rateLimits: { store: 'memory', tiers: { anonymous: unreachable, bench: unreachable } },
+    log: { level: scenario.gateway.logLevel },
+  };
+}
