@@ -119,7 +119,7 @@ describe('defaults', () => {
       clients: { dir: 'schema/clients' },
       persistedQueries: { apq: true, ttlSeconds: 86_400, maxCacheBytes: 16 * 1024 * 1024 },
       trustedDocuments: { dir: 'schema/trusted', mode: 'off' },
-      cache: { upstream: true, maxEntries: 10_000 },
+      cache: { upstream: true, maxEntries: 10_000, responses: true, responseMaxBytes: 33_554_432 },
       log: { level: 'info' },
       tracing: { enabled: false, serviceName: 'switchboard', sampleRatio: 1 },
       production: false,

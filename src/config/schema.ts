@@ -237,6 +237,9 @@ export const gatewaySchema: SchemaOf<GatewayConfig> = {
         // On by default: it only reuses what the services themselves declare reusable.
         upstream: { kind: 'bool', default: true },
         maxEntries: int(10_000, 1),
+        // Whole answers, by the schema's @cacheControl hints and the services' headers.
+        responses: { kind: 'bool', default: true },
+        responseMaxBytes: int(32 * 1024 * 1024, 1024),
       },
     },
     clients: { kind: 'object', fields: { dir: text('schema/clients') } },

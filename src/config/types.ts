@@ -13,7 +13,7 @@ export interface GatewayConfig {
   /** Per-client manifests of the operations each client may send by id (or at all, in `enforce`). */
   trustedDocuments: TrustedDocumentsConfig;
   /** Upstream HTTP cache: GET answers reused as their Cache-Control allows. */
-  cache: { upstream: boolean; maxEntries: number };
+  cache: { upstream: boolean; maxEntries: number; responses: boolean; responseMaxBytes: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   /** OpenTelemetry tracing; off unless enabled here or by OTEL_EXPORTER_OTLP_ENDPOINT. */
   tracing: TracingConfig;

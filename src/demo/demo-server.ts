@@ -88,7 +88,16 @@ export function createDemoServer(options: DemoServerOptions): ManagedServer {
     function route(rawBody: string): DemoReply {
       try {
         const { method, path, query, headers } = record;
-        return routeRequest(service, { method, path, query, headers, rawBody }, store);
+        const reply = routeRequest(service, { method, path, query, headers, rawBody }, store);
+        if (
+          store.userDataCacheControl &&
+          service !== 'products' &&
+          method === 'GET' &&
+          reply.status === 200
+        ) {
+          reply.headers = { ...reply.headers, 'cache-control': store.userDataCacheControl };
+        }
+        return reply;
       } catch {
         return errorReply(500, 'internal error in the demo service');
       }

@@ -31,6 +31,8 @@ export interface DemoReply {
 export interface DemoStore {
   readonly data: DemoData;
   readonly productsCacheControl: string;
+  /** Cache-Control on successful GETs of users, orders and notifications; none when undefined. */
+  readonly userDataCacheControl?: string;
   nextOrderNumber: number;
   /** Keyed by user id and Idempotency-Key, so two users can never collide on a key. */
   readonly idempotentOrders: Map<string, DemoOrder>;
@@ -49,10 +51,20 @@ interface Route {
 }
 
 /** Builds the shared state once for all servers; new order ids continue after the seeded ones. */
-export function createDemoStore(data: DemoData, productsCacheControl: string): DemoStore {
+export function createDemoStore(
+  data: DemoData,
+  productsCacheControl: string,
+  userDataCacheControl?: string,
+): DemoStore {
   let highest = 0;
   for (const id of data.orders.keys()) highest = Math.max(highest, Number(id.slice(1)) || 0);
-  return { data, productsCacheControl, nextOrderNumber: highest + 1, idempotentOrders: new Map() };
+  return {
+    data,
+    productsCacheControl,
+    userDataCacheControl,
+    nextOrderNumber: highest + 1,
+    idempotentOrders: new Map(),
+  };
 }
 
 /** Answers one request for a service: 404 unknown path, 405 wrong method, 400 bad JSON, else the route. */

@@ -69,6 +69,8 @@ export interface DemoServicesOptions {
   seed?: number;
   /** Default 'public, max-age=60'; benchmarks pass 'no-store'. */
   productsCacheControl?: string;
+  /** Cache-Control for users, orders and notifications answers (e.g. 'private, max-age=30'); none by default, as the contract says nothing. */
+  userDataCacheControl?: string;
   /** Per server; the oldest half is dropped when reached, so long benchmarks stay bounded. Default 100000. */
   maxRecordedRequests?: number;
 }
@@ -85,7 +87,7 @@ interface Settings {
 export async function startDemoServices(options: DemoServicesOptions = {}): Promise<DemoServices> {
   const settings = validateOptions(options);
   const data = createDemoData(options.seed);
-  const store = createDemoStore(data, settings.productsCacheControl);
+  const store = createDemoStore(data, settings.productsCacheControl, options.userDataCacheControl);
   const make = (service: DemoServiceName, port: number) =>
     createDemoServer({ service, store, port, ...settings });
   const users = make('users', settings.ports.users);

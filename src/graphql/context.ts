@@ -1,4 +1,5 @@
 import type { Identity } from '../auth/identity.js';
+import type { ResponseCache } from '../cache/response-cache.js';
 import type { Loaders } from '../loaders/index.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import type { CallContext } from '../upstream/types.js';
@@ -13,6 +14,8 @@ export interface GraphQLContext {
   call: CallContext;
   loaders: Loaders;
   upstream: UpstreamClient;
+  /** Present when whole answers are cached: mutations invalidate the user's entries. */
+  responseCache?: ResponseCache;
   /** Present when stale-if-error is configured for some service. */
   degraded?: DegradedTracker;
 }

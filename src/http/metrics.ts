@@ -16,6 +16,7 @@ export interface GatewayMetrics {
   upstreamObservers: Required<Omit<UpstreamClientOptions, 'cache'>>;
   operationDuration: Histogram<'operation' | 'client' | 'outcome'>;
   inFlight: Gauge;
+  responseCacheHits: Counter;
   /** A label value for a client name that keeps the label set bounded. */
   clientLabel(name: string): string;
   /** A label value for an operation name that keeps the label set bounded. */
@@ -131,6 +132,11 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['service'] as const,
     registers: [registry],
   });
+  const responseCacheHits = new Counter({
+    name: 'switchboard_response_cache_hits_total',
+    help: 'GraphQL requests answered from the response cache.',
+    registers: [registry],
+  });
   const clientNames = new Set<string>();
   const breakerCode = { open: 2, halfOpen: 1, close: 0 } as const;
   const seenNames = new Set<string>();
@@ -144,6 +150,7 @@ export function createMetrics(): GatewayMetrics {
     rateLimitStoreFailures,
     operationDuration,
     inFlight,
+    responseCacheHits,
     clientLabel(name) {
       // API-key clients are few; header-named ones could be anything: past 50, they share a label.
       if (clientNames.has(name)) return name;

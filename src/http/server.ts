@@ -9,6 +9,9 @@ import type { GraphQLError, GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { Identity } from '../auth/identity.js';
+import { createCachePolicies } from '../cache/cache-policy.js';
+import { answerFromCache, registerResponseCaching } from '../cache/http-hooks.js';
+import type { ResponseCache } from '../cache/response-cache.js';
 import type { GatewayConfig } from '../config/types.js';
 import { httpStatusOf } from '../errors.js';
 import { createApollo } from '../graphql/apollo.js';
@@ -40,6 +43,8 @@ export interface HttpServerDeps {
   authenticator: Authenticator;
   upstream: UpstreamClient;
   tiers: TierLimiter;
+  /** Whole-operation answers (cache.responses); absent when off. */
+  responseCache?: ResponseCache;
   metrics: GatewayMetrics;
   logger: Logger;
   readiness: Readiness;
@@ -115,6 +120,13 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   );
 
   const gate = createOperationGate(deps.schema, config.limits);
+  const caching = {
+    policies: createCachePolicies(deps.schema),
+    gate,
+    cache: deps.responseCache,
+    onHit: () => metrics.responseCacheHits.inc(),
+  };
+  registerResponseCaching(app, caching);
   const apollo = createApollo({
     schema: deps.schema,
     introspection: config.server.introspection,
@@ -197,6 +209,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
           .type('application/json')
           .send(JSON.stringify(rejectionBody(rejection)));
       }
+      // A fresh cached answer of the same operation (PUBLIC, or this user's PRIVATE one).
+      if (await answerFromCache(request, reply, caching)) return reply;
     },
     handler: fastifyApolloHandler<GraphQLContext>(apollo, {
       context: async (request: FastifyRequest) => {
@@ -212,11 +226,20 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
           stats: request.stats,
           trace: request.trace,
         };
-        if (!staleIfError)
-          return { identity, clientIp, call, upstream, loaders: createLoaders(upstream, call) };
-        const degraded = createDegradedTracker();
-        call.onStale = degraded.markStale;
-        return { identity, clientIp, call, upstream, loaders: createLoaders(upstream, call), degraded };
+        const responseCache = deps.responseCache;
+        const context: GraphQLContext = {
+          identity,
+          clientIp,
+          call,
+          upstream,
+          loaders: createLoaders(upstream, call),
+        };
+        if (responseCache) context.responseCache = responseCache;
+        if (staleIfError) {
+          context.degraded = createDegradedTracker();
+          call.onStale = context.degraded.markStale;
+        }
+        return context;
       },
     }),
   });

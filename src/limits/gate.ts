@@ -16,6 +16,8 @@ export interface Rejection {
 export interface OperationGate {
   /** undefined when the payload may proceed (malformed ones proceed too: Apollo answers those). */
   check(payload: unknown): Rejection | undefined;
+  /** The parsed document of a query the gate has seen (parsed once, cached), if it parses. */
+  parsed(query: string): DocumentNode | undefined;
 }
 
 // Parsed documents by query text: a client sends the same few queries again and again, and a
@@ -85,6 +87,10 @@ export function createOperationGate(schema: GraphQLSchema, limits: LimitsConfig)
   };
 
   return {
+    parsed(query) {
+      const document = documentOf(query);
+      return document && document !== 'too-many-tokens' ? document : undefined;
+    },
     check(payload) {
       if (!Array.isArray(payload)) return checkOne(payload);
       if (payload.length > limits.maxOperationsPerBatch) {

@@ -42,6 +42,11 @@ export interface RequestStats {
   /** An answer served from the HTTP cache: no call made, but the report lists it. */
   cacheHit(service: string, request: { method: string; path: string; query?: Record<string, string> }): void;
   cacheHits: number;
+  /** Shortest freshness of the upstream GET answers used (ms; Infinity when none). */
+  freshMs: number;
+  /** Whether any of them was meant for one user only. */
+  sawPrivate: boolean;
+  noteFreshness(ms: number, isPrivate: boolean): void;
 }
 
 /** Creates the stats of one request; `withFanout` keeps every call for the report. */
@@ -55,6 +60,12 @@ export function createRequestStats(withFanout: boolean): RequestStats {
     upstreamMs: 0,
     errorCodes: [],
     cacheHits: 0,
+    freshMs: Number.POSITIVE_INFINITY,
+    sawPrivate: false,
+    noteFreshness(ms, isPrivate) {
+      stats.freshMs = Math.min(stats.freshMs, ms);
+      if (isPrivate) stats.sawPrivate = true;
+    },
     cacheHit(service, request) {
       stats.cacheHits += 1;
       const batchSize = batchSizeOf(request.query);

@@ -16,7 +16,7 @@ function asUserInputError(error: unknown): unknown {
 }
 
 export const Mutation: MutationResolvers = {
-  placeOrder: async (_parent, { input }, { call, upstream, loaders }) => {
+  placeOrder: async (_parent, { input }, { call, upstream, loaders, responseCache }) => {
     const headers: Record<string, string> = {};
     if (input.idempotencyKey != null) headers['idempotency-key'] = input.idempotencyKey;
     try {
@@ -36,13 +36,15 @@ export const Mutation: MutationResolvers = {
       );
       // Later fields of this request must see the new order.
       loaders.orders.clearAll();
+      // Cached answers built on this user's orders are stale now (all of the user's, at once).
+      await responseCache?.invalidateUser(call.userId!);
       return order;
     } catch (error) {
       throw asUserInputError(error);
     }
   },
 
-  markNotificationRead: async (_parent, { id }, { call, upstream, loaders }) => {
+  markNotificationRead: async (_parent, { id }, { call, upstream, loaders, responseCache }) => {
     try {
       const notification = expectRecord(
         'notifications',
@@ -54,6 +56,7 @@ export const Mutation: MutationResolvers = {
         isNotificationRecord,
       );
       loaders.notifications.clearAll();
+      await responseCache?.invalidateUser(call.userId!);
       return notification;
     } catch (error) {
       throw asUserInputError(error);

@@ -4,7 +4,7 @@ import { ErrorCode } from '../errors.js';
 import { type AttemptResult, attemptOnce, queryString } from './attempt.js';
 import { createServiceBreaker, type ServiceBreaker } from './breaker.js';
 import { isUpstreamFailure, type UpstreamFailure, upstreamFailure } from './errors.js';
-import { freshnessMs, type HttpCache } from './http-cache.js';
+import { freshnessMs, type HttpCache, isPrivate, privateFreshnessMs } from './http-cache.js';
 import { createReplicaSet, type Replica, type ReplicaSet } from './replicas.js';
 import { createRetryBudget, type RetryBudget } from './retry-budget.js';
 import { createStaleCache, type StaleCache } from './stale-cache.js';
@@ -131,13 +131,16 @@ export function createUpstreamClient(
         options.onCache?.(name, cached !== undefined);
         if (cached !== undefined) {
           ctx.stats?.cacheHit(name, request);
-          return cached as T;
+          ctx.stats?.noteFreshness(cached.remainingMs, false);
+          return cached.value as T;
         }
       }
       try {
         const result = await callWithRetries(service, request, ctx);
         const ttlMs = cache ? freshnessMs(result.cacheControl, result.vary) : 0;
         if (ttlMs > 0) void cache!.set(`${name}:${key}`, result.value, ttlMs);
+        // What the whole response may be cached for depends on every answer it is built from.
+        ctx.stats?.noteFreshness(privateFreshnessMs(result.cacheControl), isPrivate(result.cacheControl));
         service.stale?.set(key, result.value);
         return result.value as T;
       } catch (error) {

@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 
 /** Where cacheable upstream answers are kept: in memory (bounded), or Redis shared by instances. */
 export interface HttpCache {
-  get(key: string): Promise<unknown | undefined>;
+  /** The stored answer and how long it stays fresh, or undefined. */
+  get(key: string): Promise<{ value: unknown; remainingMs: number } | undefined>;
   set(key: string, value: unknown, ttlMs: number): Promise<void>;
 }
 
@@ -26,6 +27,28 @@ export function freshnessMs(cacheControl: string | undefined, vary: string | und
   return Math.max(0, (sharedMaxAge ?? maxAge ?? 0) * 1000);
 }
 
+/**
+ * Freshness for a cache that serves one user only (the per-user response cache): `max-age`
+ * counts even when the answer is `private`; `no-store` and `no-cache` still forbid reuse.
+ */
+export function privateFreshnessMs(cacheControl: string | undefined): number {
+  if (!cacheControl) return 0;
+  let maxAge: number | undefined;
+  for (const part of cacheControl.toLowerCase().split(',')) {
+    const [name = '', raw] = part.trim().split('=');
+    if (name === 'no-store' || name === 'no-cache') return 0;
+    const seconds = raw === undefined ? Number.NaN : Number(raw.replaceAll('"', ''));
+    if ((name === 'max-age' || (name === 's-maxage' && maxAge === undefined)) && Number.isFinite(seconds))
+      maxAge = seconds;
+  }
+  return Math.max(0, (maxAge ?? 0) * 1000);
+}
+
+/** Whether an answer is meant for one user only (`Cache-Control: private`). */
+export function isPrivate(cacheControl: string | undefined): boolean {
+  return cacheControl !== undefined && /(^|,)\s*private\b/i.test(cacheControl);
+}
+
 /** An LRU (Map insertion order) of parsed answers with their expiry. */
 export function createMemoryHttpCache(maxEntries: number, now = () => Date.now()): HttpCache {
   const entries = new Map<string, { value: unknown; expires: number }>();
@@ -39,7 +62,7 @@ export function createMemoryHttpCache(maxEntries: number, now = () => Date.now()
       }
       entries.delete(key);
       entries.set(key, entry);
-      return entry.value;
+      return { value: entry.value, remainingMs: entry.expires - now() };
     },
     async set(key, value, ttlMs) {
       entries.delete(key);
@@ -58,14 +81,22 @@ export function createRedisHttpCache(redis: Redis, prefix = 'switchboard:hc:'): 
     async get(key) {
       try {
         const text = await redis.get(prefix + key);
-        return text === null ? undefined : JSON.parse(text);
+        if (text === null) return undefined;
+        const entry = JSON.parse(text) as { v: unknown; e: number };
+        return { value: entry.v, remainingMs: Math.max(0, entry.e - Date.now()) };
       } catch {
         return undefined;
       }
     },
     async set(key, value, ttlMs) {
       try {
-        await redis.set(prefix + key, JSON.stringify(value), 'PX', Math.max(1, Math.round(ttlMs)));
+        const expires = Date.now() + ttlMs;
+        await redis.set(
+          prefix + key,
+          JSON.stringify({ v: value, e: expires }),
+          'PX',
+          Math.max(1, Math.round(ttlMs)),
+        );
       } catch {
         // a cache that cannot store is a cache that misses
       }
