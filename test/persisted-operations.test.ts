@@ -16,7 +16,7 @@ import { createGateway, type Gateway } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
 import { createMemoryApqCache } from '../src/persisted/apq-cache.js';
 import { metricValue, scrapeMetrics, upstreamCalls } from './helpers/http.js';
-import { testSecret } from './helpers/stack.js';
+import { gatewayEnv } from './helpers/stack.js';
 import { type TempConfig, writeTempConfig } from './helpers/temp-config.js';
 
 const run = randomUUID().slice(0, 8);
@@ -68,15 +68,7 @@ const configs: TempConfig[] = [];
 const instances: Instance[] = [];
 
 function envFor(): Record<string, string> {
-  return {
-    HOST: '127.0.0.1',
-    PORT: '0',
-    JWT_SECRET: testSecret,
-    USERS_URL: services.urls.users,
-    ORDERS_URL: services.urls.orders,
-    NOTIFICATIONS_URL: services.urls.notifications,
-    PRODUCTS_URL: services.urls.products.join(','),
-  };
+  return gatewayEnv(services);
 }
 
 /** A gateway on port 0 in front of the shared demo services, configured by `yaml`. */

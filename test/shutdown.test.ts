@@ -7,7 +7,7 @@ import { type DemoServices, startDemoServices } from '../src/demo/services.js';
 import { type CliProcess, exitWithin, spawnCli } from './helpers/cli.js';
 import { dashboardQuery, expectedDashboard } from './helpers/expected-dashboard.js';
 import { openConnection } from './helpers/http.js';
-import { testSecret, tokenFor } from './helpers/stack.js';
+import { gatewayEnv, tokenFor } from './helpers/stack.js';
 import { type TempConfig, writeTempConfig } from './helpers/temp-config.js';
 
 let services: DemoServices;
@@ -17,15 +17,7 @@ const configs: TempConfig[] = [];
 
 beforeAll(async () => {
   services = await startDemoServices();
-  serviceEnv = {
-    HOST: '127.0.0.1',
-    PORT: '0',
-    JWT_SECRET: testSecret,
-    USERS_URL: services.urls.users,
-    ORDERS_URL: services.urls.orders,
-    NOTIFICATIONS_URL: services.urls.notifications,
-    PRODUCTS_URL: services.urls.products.join(','),
-  };
+  serviceEnv = gatewayEnv(services);
 });
 afterEach(async () => {
   await cli?.kill();

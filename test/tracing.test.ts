@@ -12,7 +12,7 @@ import { type DemoServices, type RecordedRequest, startDemoServices } from '../s
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
 import { clearFaults } from './helpers/faults.js';
-import { testSecret, tokenFor } from './helpers/stack.js';
+import { gatewayEnv, tokenFor } from './helpers/stack.js';
 import { writeTempConfig } from './helpers/temp-config.js';
 
 const dashboard = `query Dashboard {
@@ -37,16 +37,7 @@ interface TracedGateway {
 }
 
 function envFor(services: DemoServices, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    HOST: '127.0.0.1',
-    PORT: '0',
-    JWT_SECRET: testSecret,
-    USERS_URL: services.urls.users,
-    ORDERS_URL: services.urls.orders,
-    NOTIFICATIONS_URL: services.urls.notifications,
-    PRODUCTS_URL: services.urls.products.join(','),
-    ...extra,
-  };
+  return { ...gatewayEnv(services), ...extra };
 }
 
 async function startGateway(services: DemoServices, env: Record<string, string>): Promise<TracedGateway> {

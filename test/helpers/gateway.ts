@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { DemoServices } from '../../src/demo/services.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/logger.js';
-import { type GraphQLAnswer, testSecret } from './stack.js';
+import { type GraphQLAnswer, gatewayEnv } from './stack.js';
 
 /** An answer and how long it took, request sent to body read. */
 export interface TimedAnswer extends GraphQLAnswer {
@@ -28,16 +28,7 @@ export async function startGateway(
 ): Promise<GatewayInstance> {
   const { config } = loadConfig({
     file: options.configFile,
-    env: {
-      HOST: '127.0.0.1',
-      PORT: '0',
-      JWT_SECRET: testSecret,
-      USERS_URL: services.urls.users,
-      ORDERS_URL: services.urls.orders,
-      NOTIFICATIONS_URL: services.urls.notifications,
-      PRODUCTS_URL: services.urls.products.join(','),
-      ...options.env,
-    },
+    env: { ...gatewayEnv(services), ...options.env },
   });
   const gateway = await createGateway(config, { logger: createLogger('silent') });
   const url = await gateway.listen();

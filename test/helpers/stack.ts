@@ -41,6 +41,19 @@ export interface StackOptions {
   configFile?: string;
 }
 
+/** The environment that points a gateway at `services` on a free loopback port, with the test secret. */
+export function gatewayEnv(services: DemoServices): Record<string, string> {
+  return {
+    HOST: '127.0.0.1',
+    PORT: '0',
+    JWT_SECRET: testSecret,
+    USERS_URL: services.urls.users,
+    ORDERS_URL: services.urls.orders,
+    NOTIFICATIONS_URL: services.urls.notifications,
+    PRODUCTS_URL: services.urls.products.join(','),
+  };
+}
+
 /** Signs an HS256 token with the test secret. */
 export async function tokenFor(
   sub: string,
@@ -62,16 +75,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const services = await startDemoServices({ productsCacheControl: 'no-store', ...options.services });
   const { config } = loadConfig({
     file: options.configFile,
-    env: {
-      HOST: '127.0.0.1',
-      PORT: '0',
-      JWT_SECRET: testSecret,
-      USERS_URL: services.urls.users,
-      ORDERS_URL: services.urls.orders,
-      NOTIFICATIONS_URL: services.urls.notifications,
-      PRODUCTS_URL: services.urls.products.join(','),
-      ...options.env,
-    },
+    env: { ...gatewayEnv(services), ...options.env },
   });
   const logger = options.logStream ? createLogger('info', options.logStream) : createLogger('silent');
   const gateway = await createGateway(config, { logger });
