@@ -298,6 +298,21 @@ describe('createOperationGate', () => {
     expect(check(query, [1, 2, 3])).toBeUndefined();
   });
 
+  it('measures again for new variables only when a slicing argument is one', () => {
+    // Cached per document: variables that are not slicing arguments change nothing.
+    const byId =
+      'query($id: ID!, $u: Boolean) { user(id: $id) { id } dashboard { notifications(unreadOnly: $u, limit: 2) { id } } }';
+    expect(measure(byId, { id: 'u1', u: true }).readsVariables).toBe(false);
+    expect(check(byId, { id: 'u1', u: true })).toBeUndefined();
+    expect(check(byId, { id: 'u2', u: false })).toBeUndefined();
+    // A slicing variable, even inside a fragment, is read on every request.
+    const sliced = 'query($ids: [ID!]!) { ...F } fragment F on Query { products(ids: $ids) { id } }';
+    expect(measure(sliced, { ids: ids(2) }).readsVariables).toBe(true);
+    expect(check(sliced, { ids: ids(2) })).toBeUndefined();
+    expect(check(sliced, { ids: ids(21) })).toMatchObject({ limit: 'maxCost', value: 21 });
+    expect(check(sliced, { ids: ids(2) })).toBeUndefined();
+  });
+
   it('lets malformed payloads through untouched: Apollo answers those with its own codes', () => {
     for (const payload of [null, 'text', 42, {}, { query: 7 }, { query: '{ unclosed' }, []]) {
       expect(gate.check(payload)).toBeUndefined();

@@ -38,6 +38,11 @@ export interface OperationMeasure {
    * with 10,000 ids costs at least 10,000, whatever it selects. Introspection costs 0.
    */
   cost: number;
+  /**
+   * Whether a slicing argument's value was read from the variables. Only then does the measure
+   * depend on them; otherwise it is the same for every request of this document and operation.
+   */
+  readsVariables: boolean;
 }
 
 /** Cost directives read from the SDL: `@cost(weight:)` and `@listSize(assumedSize:, slicingArguments:)`. */
@@ -92,6 +97,11 @@ export function measureOperation(
   }
   const memo = new Map<string, Totals>();
   const inProgress = new Set<string>();
+  let readsVariables = false;
+  const variable = (name: string): unknown => {
+    readsVariables = true;
+    return variables[name];
+  };
 
   const measureSelections = (
     selectionSet: SelectionSetNode,
@@ -141,7 +151,7 @@ export function measureOperation(
       ? measureSelections(node.selectionSet, isCompositeType(named) ? named : undefined)
       : { depth: 0, topRun: 0, maxRun: 0, aliases: 0, directives: 0, cost: 0 };
     const size =
-      type && isListType(type) && parent && field ? listSize(parent.name, field, node, variables, model) : 1;
+      type && isListType(type) && parent && field ? listSize(parent.name, field, node, variable, model) : 1;
     // Introspection is answered from the schema in memory, without any upstream call, and its
     // size is bounded by depth, aliases and graphql-js's MaxIntrospectionDepthRule: it costs 0,
     // or the standard introspection query (`types` × `fields` × `args` …) would cost ~15,000.
@@ -174,6 +184,7 @@ export function measureOperation(
     directivesPerField: Math.max(totals.directives, operationDirectives(operation)),
     cost: totals.cost,
     rootFields: countRootFields(operation.selectionSet, fragments, new Set()),
+    readsVariables,
   };
 }
 
@@ -225,14 +236,14 @@ function listSize(
   typeName: string,
   field: GraphQLField<unknown, unknown>,
   node: FieldNode,
-  variables: Record<string, unknown>,
+  variable: (name: string) => unknown,
   model: CostModel,
 ): number {
   const declared = model.listSizeOf(typeName, field.name);
   for (const name of declared?.slicingArguments ?? []) {
     const given = node.arguments?.find((a) => a.name.value === name)?.value;
     const value = given
-      ? literalValue(given, variables)
+      ? literalValue(given, variable)
       : field.args.find((a) => a.name === name)?.defaultValue;
     if (typeof value === 'number' && Number.isFinite(value)) return Math.max(0, value);
     if (Array.isArray(value)) return value.length;
@@ -240,14 +251,14 @@ function listSize(
   return declared?.assumedSize ?? defaultListSize;
 }
 
-function literalValue(node: ValueNode, variables: Record<string, unknown>): unknown {
+function literalValue(node: ValueNode, variable: (name: string) => unknown): unknown {
   switch (node.kind) {
     case Kind.INT:
       return Number(node.value);
     case Kind.LIST:
       return node.values;
     case Kind.VARIABLE:
-      return variables[node.name.value];
+      return variable(node.name.value);
     default:
       return undefined;
   }

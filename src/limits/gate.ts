@@ -1,4 +1,11 @@
-import { type DocumentNode, GraphQLError, type GraphQLSchema, Kind, parse } from 'graphql';
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  parse,
+} from 'graphql';
 import type { LimitsConfig } from '../config/types.js';
 import { ErrorCode } from '../errors.js';
 import { maxOfTypeChain, measureOperation, type OperationMeasure } from './analyze.js';
@@ -40,6 +47,10 @@ export function createOperationGate(schema: GraphQLSchema, limits: LimitsConfig)
   const model = createCostModel(schema);
   const documents = new Map<string, DocumentNode | null>();
   let cachedChars = 0;
+  // Measures that hold for any variables (see OperationMeasure.readsVariables), by operation
+  // node: a node belongs to one parsed document, so this is per (document, operation). Bounded
+  // by the document cache: an entry lives only as long as its document does.
+  const measures = new WeakMap<OperationDefinitionNode, OperationMeasure>();
 
   const documentOf = (query: string): DocumentNode | null | 'too-many-tokens' => {
     const cached = documents.get(query);
@@ -77,10 +88,16 @@ export function createOperationGate(schema: GraphQLSchema, limits: LimitsConfig)
       );
     }
     if (!document) return undefined;
-    const vars = variablesOf(variables);
+    let vars: Record<string, unknown> | undefined;
     for (const definition of document.definitions) {
       if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-      const rejection = compare(measureOperation(schema, document, definition, vars, model), limits);
+      let measure = measures.get(definition);
+      if (!measure) {
+        vars ??= variablesOf(variables);
+        measure = measureOperation(schema, document, definition, vars, model);
+        if (!measure.readsVariables) measures.set(definition, measure);
+      }
+      const rejection = compare(measure, limits);
       if (rejection) return rejection;
     }
     return undefined;

@@ -1,4 +1,4 @@
-import { toUtcTimestamp } from '../graphql/scalars.js';
+import { isTimestamp } from '../graphql/scalars.js';
 import type {
   MoneyModel,
   NotificationModel,
@@ -24,7 +24,6 @@ const isString = (value: unknown): value is string => typeof value === 'string';
 /** GraphQL's Int is 32-bit signed; a larger amount could not be answered. */
 const isInt = (value: unknown): value is number =>
   Number.isInteger(value) && (value as number) >= -2_147_483_648 && (value as number) <= 2_147_483_647;
-const isTimestamp = (value: unknown): value is string => toUtcTimestamp(value) !== undefined;
 const oneOf =
   <T extends string>(values: readonly T[]) =>
   (value: unknown): value is T =>

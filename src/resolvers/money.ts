@@ -1,28 +1,36 @@
 import type { MoneyResolvers } from '../generated/resolvers-types.js';
 
-// Intl.NumberFormat construction costs far more than formatting: keep one per currency.
-const formatters = new Map<string, Intl.NumberFormat | null>();
+/** A currency's formatter and its minor-unit exponent (2 for USD, 0 for JPY, 3 for KWD). */
+interface CurrencyFormat {
+  formatter: Intl.NumberFormat;
+  scale: number;
+}
 
-function formatterFor(currency: string): Intl.NumberFormat | null {
-  let formatter = formatters.get(currency);
-  if (formatter === undefined) {
+// Intl.NumberFormat construction costs far more than formatting: keep one per currency. Its
+// fraction digits are kept beside it: resolvedOptions() builds a fresh object on every call.
+const formats = new Map<string, CurrencyFormat | null>();
+
+function formatFor(currency: string): CurrencyFormat | null {
+  let format = formats.get(currency);
+  if (format === undefined) {
     try {
-      formatter = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+      const formatter = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+      const digits = formatter.resolvedOptions().maximumFractionDigits ?? 2;
+      format = { formatter, scale: 10 ** digits };
     } catch {
-      formatter = null; // not an ISO 4217 code Intl knows
+      format = null; // not an ISO 4217 code Intl knows
     }
     // Bounded: currency codes come from services; don't let junk grow the map forever.
-    if (formatters.size < 512) formatters.set(currency, formatter);
+    if (formats.size < 512) formats.set(currency, format);
   }
-  return formatter;
+  return format;
 }
 
 /** `$12.99` for 1299 USD; minor units follow the currency (JPY has none, KWD has three). */
 export function formatMoney(amount: number, currency: string): string {
-  const formatter = formatterFor(currency);
-  if (!formatter) return `${(amount / 100).toFixed(2)} ${currency}`;
-  const digits = formatter.resolvedOptions().maximumFractionDigits ?? 2;
-  return formatter.format(amount / 10 ** digits);
+  const format = formatFor(currency);
+  if (!format) return `${(amount / 100).toFixed(2)} ${currency}`;
+  return format.formatter.format(amount / format.scale);
 }
 
 export const Money: MoneyResolvers = {

@@ -9,7 +9,7 @@ import type { Replica } from './replicas.js';
 import type { CallContext, UpstreamCallEvent, UpstreamRequest } from './types.js';
 
 /**
- * One HTTP attempt against one replica: bounded in time (an AbortSignal after `budgetMs`, the
+ * One HTTP attempt against one replica: bounded in time (aborted after `budgetMs`, the
  * smaller of the attempt's timeout and what remains of the request, decided by the caller) and
  * in size; only 2xx JSON succeeds. Reports itself to `onCall` (and, when traced, to its own
  * client span) whatever happens; `retry` is 0 for the first attempt.
@@ -55,16 +55,22 @@ export async function attemptOnce(
     headers['content-type'] = 'application/json';
   }
 
+  // Not AbortSignal.timeout: its timer stays armed after a successful attempt and fires later
+  // anyway, building a DOMException and dispatching an abort event nobody needs (~2.5% of CPU
+  // under load). This one is cleared as soon as the body is in or the attempt has failed.
+  const controller = new AbortController();
+  const timer = setTimeout(abortOnTimeout, budgetMs, controller).unref();
   try {
     const response = await replica.pool.request({
       method: request.method,
       path: `${replica.basePath}${request.path}${queryString(request)}`,
       headers,
       body,
-      signal: AbortSignal.timeout(budgetMs),
+      signal: controller.signal,
     });
     event.status = response.statusCode;
     const text = await readBounded(service, response, config.maxResponseBytes);
+    clearTimeout(timer);
     if (response.statusCode >= 500) {
       throw upstreamFailure(
         service,
@@ -94,10 +100,16 @@ export async function attemptOnce(
       vary: headerOf(response.headers.vary),
     };
   } catch (error) {
+    clearTimeout(timer);
     const failure: UpstreamFailure = mapTransportError(service, error, budgetMs);
     finish(failure.outcome, failure);
     throw failure;
   }
+}
+
+/** Aborts like AbortSignal.timeout does, so the attempt maps to UPSTREAM_TIMEOUT. */
+function abortOnTimeout(controller: AbortController): void {
+  controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
 }
 
 /** A 2xx JSON answer and the headers that decide whether it may be cached. */
