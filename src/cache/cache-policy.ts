@@ -55,7 +55,10 @@ export function createCachePolicies(schema: GraphQLSchema) {
 
   const policyOf = (document: DocumentNode, operationName?: string | null): CachePolicy => {
     let byOperation = memo.get(document);
-    if (!byOperation) memo.set(document, (byOperation = new Map()));
+    if (!byOperation) {
+      byOperation = new Map();
+      memo.set(document, byOperation);
+    }
     const key = operationName ?? '';
     const known = byOperation.get(key);
     if (known) return known;
@@ -64,7 +67,7 @@ export function createCachePolicies(schema: GraphQLSchema) {
     );
     const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
     const policy =
-      !operation || operation.operation !== 'query' || (!operationName && operations.length > 1)
+      operation?.operation !== 'query' || (!operationName && operations.length > 1)
         ? uncacheable
         : walk(schema, document, operation, fieldHints, typeHints);
     byOperation.set(key, policy);
