@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freshnessMs } from '../src/upstream/http-cache.js';
+import { freshnessMs, parseCacheControl, privateFreshnessMs } from '../src/upstream/http-cache.js';
 import { metricValue, scrapeMetrics } from './helpers/http.js';
 import { type Stack, startStack } from './helpers/stack.js';
 
@@ -85,6 +85,19 @@ describe('freshness from Cache-Control', () => {
     ['public, max-age=60', 'x-user-id', 0],
     ['public, max-age=60', '*', 0],
   ])('%s with Vary %s → %i ms', (cacheControl, vary, expected) => {
-    expect(freshnessMs(cacheControl, vary)).toBe(expected);
+    expect(freshnessMs(parseCacheControl(cacheControl), vary)).toBe(expected);
+  });
+});
+
+describe('freshness for a per-user cache', () => {
+  it.each([
+    ['private, max-age=30', 30_000],
+    ['public, s-maxage=20', 20_000],
+    ['max-age=5, s-maxage=30', 5_000],
+    ['private, no-cache, max-age=30', 0],
+    ['no-store', 0],
+    [undefined, 0],
+  ])('%s → %i ms', (cacheControl, expected) => {
+    expect(privateFreshnessMs(parseCacheControl(cacheControl))).toBe(expected);
   });
 });

@@ -4,7 +4,7 @@ import { ErrorCode } from '../errors.js';
 import { type AttemptResult, attemptOnce, queryString } from './attempt.js';
 import { createServiceBreaker, type ServiceBreaker } from './breaker.js';
 import { isUpstreamFailure, type UpstreamFailure, upstreamFailure } from './errors.js';
-import { freshnessMs, type HttpCache, isPrivate, privateFreshnessMs } from './http-cache.js';
+import { freshnessMs, type HttpCache, parseCacheControl, privateFreshnessMs } from './http-cache.js';
 import { createReplicaSet, type Replica, type ReplicaSet } from './replicas.js';
 import { createRetryBudget, type RetryBudget } from './retry-budget.js';
 import { createStaleCache, type StaleCache } from './stale-cache.js';
@@ -137,10 +137,11 @@ export function createUpstreamClient(
       }
       try {
         const result = await callWithRetries(service, request, ctx);
-        const ttlMs = cache ? freshnessMs(result.cacheControl, result.vary) : 0;
+        const directives = parseCacheControl(result.cacheControl);
+        const ttlMs = cache ? freshnessMs(directives, result.vary) : 0;
         if (ttlMs > 0) void cache!.set(`${name}:${key}`, result.value, ttlMs);
         // What the whole response may be cached for depends on every answer it is built from.
-        ctx.stats?.noteFreshness(privateFreshnessMs(result.cacheControl), isPrivate(result.cacheControl));
+        ctx.stats?.noteFreshness(privateFreshnessMs(directives), directives.private);
         service.stale?.set(key, result.value);
         return result.value as T;
       } catch (error) {

@@ -7,46 +7,50 @@ export interface HttpCache {
   set(key: string, value: unknown, ttlMs: number): Promise<void>;
 }
 
+/** The directives of a Cache-Control header that decide reuse. */
+export interface CacheDirectives {
+  noStore: boolean;
+  noCache: boolean;
+  private: boolean;
+  maxAge?: number;
+  sMaxAge?: number;
+}
+
+/** Reads a Cache-Control header once; every freshness rule below derives from it. */
+export function parseCacheControl(cacheControl: string | undefined): CacheDirectives {
+  const directives: CacheDirectives = { noStore: false, noCache: false, private: false };
+  if (!cacheControl) return directives;
+  for (const part of cacheControl.toLowerCase().split(',')) {
+    const [name = '', raw] = part.trim().split('=');
+    const seconds = raw === undefined ? Number.NaN : Number(raw.replaceAll('"', ''));
+    if (name === 'no-store') directives.noStore = true;
+    else if (name === 'no-cache') directives.noCache = true;
+    else if (name === 'private') directives.private = true;
+    else if (name === 'max-age' && Number.isFinite(seconds)) directives.maxAge = seconds;
+    else if (name === 's-maxage' && Number.isFinite(seconds)) directives.sMaxAge = seconds;
+  }
+  return directives;
+}
+
 /**
  * How long an upstream answer may be reused, from its headers (RFC 9111, as a shared cache):
  * `s-maxage` else `max-age`; never with `no-store`, `no-cache`, `private`, or a `Vary` other than
  * on content negotiation (the gateway's upstream requests differ per user in x-user-id).
  */
-export function freshnessMs(cacheControl: string | undefined, vary: string | undefined): number {
-  if (!cacheControl) return 0;
+export function freshnessMs(directives: CacheDirectives, vary: string | undefined): number {
+  if (directives.noStore || directives.noCache || directives.private) return 0;
   if (vary?.split(',').some((v) => !['accept', 'accept-encoding'].includes(v.trim().toLowerCase()))) return 0;
-  let maxAge: number | undefined;
-  let sharedMaxAge: number | undefined;
-  for (const part of cacheControl.toLowerCase().split(',')) {
-    const [name = '', raw] = part.trim().split('=');
-    if (name === 'no-store' || name === 'no-cache' || name === 'private') return 0;
-    const seconds = raw === undefined ? Number.NaN : Number(raw.replaceAll('"', ''));
-    if (name === 'max-age' && Number.isFinite(seconds)) maxAge = seconds;
-    if (name === 's-maxage' && Number.isFinite(seconds)) sharedMaxAge = seconds;
-  }
-  return Math.max(0, (sharedMaxAge ?? maxAge ?? 0) * 1000);
+  return Math.max(0, (directives.sMaxAge ?? directives.maxAge ?? 0) * 1000);
 }
 
 /**
  * Freshness for a cache that serves one user only (the per-user response cache): `max-age`
- * counts even when the answer is `private`; `no-store` and `no-cache` still forbid reuse.
+ * (else `s-maxage`) counts even when the answer is `private`; `no-store` and `no-cache` still
+ * forbid reuse.
  */
-export function privateFreshnessMs(cacheControl: string | undefined): number {
-  if (!cacheControl) return 0;
-  let maxAge: number | undefined;
-  for (const part of cacheControl.toLowerCase().split(',')) {
-    const [name = '', raw] = part.trim().split('=');
-    if (name === 'no-store' || name === 'no-cache') return 0;
-    const seconds = raw === undefined ? Number.NaN : Number(raw.replaceAll('"', ''));
-    if ((name === 'max-age' || (name === 's-maxage' && maxAge === undefined)) && Number.isFinite(seconds))
-      maxAge = seconds;
-  }
-  return Math.max(0, (maxAge ?? 0) * 1000);
-}
-
-/** Whether an answer is meant for one user only (`Cache-Control: private`). */
-export function isPrivate(cacheControl: string | undefined): boolean {
-  return cacheControl !== undefined && /(^|,)\s*private\b/i.test(cacheControl);
+export function privateFreshnessMs(directives: CacheDirectives): number {
+  if (directives.noStore || directives.noCache) return 0;
+  return Math.max(0, (directives.maxAge ?? directives.sMaxAge ?? 0) * 1000);
 }
 
 /** An LRU (Map insertion order) of parsed answers with their expiry. */
