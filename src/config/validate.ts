@@ -157,13 +157,7 @@ function walkInt(node: IntNode, value: unknown, path: string, secret: boolean, w
   if (typeof number !== 'number' || !Number.isSafeInteger(number)) {
     return wrongType(path, 'an integer', value, secret, w);
   }
-  const { min, max } = node;
-  if (number < min || (max !== undefined && number > max)) {
-    const range = max === undefined ? `at least ${min}` : `between ${min} and ${max}`;
-    w.errors.push(`${label(path, w)} must be ${range}${secret ? '' : `, received ${number}`}`);
-    return invalid;
-  }
-  return number;
+  return inRange(node, number, path, secret, w);
 }
 
 function walkNumber(node: NumberNode, value: unknown, path: string, secret: boolean, w: Walk): unknown {
@@ -172,6 +166,17 @@ function walkNumber(node: NumberNode, value: unknown, path: string, secret: bool
   if (typeof number !== 'number' || !Number.isFinite(number)) {
     return wrongType(path, 'a number', value, secret, w);
   }
+  return inRange(node, number, path, secret, w);
+}
+
+/** The number when it lies within the node's bounds, else an error naming the key and the range. */
+function inRange(
+  node: { min: number; max?: number },
+  number: number,
+  path: string,
+  secret: boolean,
+  w: Walk,
+): unknown {
   const { min, max } = node;
   if (number < min || (max !== undefined && number > max)) {
     const range = max === undefined ? `at least ${min}` : `between ${min} and ${max}`;
