@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createMemoryResponseCache, createRedisResponseCache } from './cache/response-cache.js';
+import { buildVariants, composeVariants } from './clients/variants.js';
 import type { GatewayConfig } from './config/types.js';
 import { createSchema } from './graphql/schema.js';
 import type { Readiness } from './http/health.js';
@@ -37,8 +38,10 @@ export interface GatewayOptions {
 
 /** Builds the gateway from a validated config. Nothing listens until `listen()`. */
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
-  // First: a bad manifest stops the start-up before anything opens a socket or a timer.
+  // First: a bad manifest or client schema stops the start-up before anything opens a socket or a timer.
   const trusted = await loadTrustedDocuments(config.trustedDocuments);
+  const isDeclared = (service: string) => service in config.upstreams;
+  const composed = await composeVariants(config.clients.dir, isDeclared);
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = createMetrics();
   const readiness: Readiness = { ready: false };
@@ -81,9 +84,16 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   const rateLimits = createRateLimitBackend(config, logger, metrics);
   const tiers = createTierLimiter(config.rateLimits, rateLimits);
-  const schema = createSchema(rateLimits, undefined, () =>
-    metrics.rejections.inc({ reason: 'field_rate_limit' }),
+  const variants = buildVariants(composed, (typeDefs) =>
+    createSchema(rateLimits, {
+      typeDefs,
+      isDeclared,
+      onRateLimited: () => metrics.rejections.inc({ reason: 'field_rate_limit' }),
+    }),
   );
+  for (const warning of variants.warnings) logger.warn(warning);
+  if (variants.clients.size > 0)
+    logger.info({ clients: [...variants.clients.keys()] }, 'client schemas loaded');
   const persisted = createPersistedOperations({
     persistedQueries: config.persistedQueries,
     trustedDocuments: config.trustedDocuments,
@@ -102,7 +112,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       : createMemoryResponseCache(config.cache.responseMaxBytes);
   const app = await createHttpServer({
     config,
-    schema,
+    variants,
     responseCache,
     authenticator,
     upstream,

@@ -72,7 +72,7 @@ export async function answerFromCache(
  * upstream answer it was built from (a service that sent no freshness makes it `no-store`), and
  * storing cacheable answers. Errors, mutations and anything unhinted are `no-store`.
  */
-export function registerResponseCaching(app: FastifyInstance, caching: ResponseCaching): void {
+export function registerResponseCaching(app: FastifyInstance, cache: ResponseCache | undefined): void {
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.routeOptions.url !== '/graphql' || reply.hasHeader('cache-control') || !request.stats)
       return payload;
@@ -93,8 +93,8 @@ export function registerResponseCaching(app: FastifyInstance, caching: ResponseC
     const slot = request.responseCacheSlot;
     // Stored only under the scope it was looked up with: an answer that turned PRIVATE (a
     // private upstream answer) is never stored in the shared slot.
-    if (caching.cache && slot && typeof payload === 'string' && (scope === 'PUBLIC' || slot.userId)) {
-      await caching.cache.set(slot.key, slot.userId, { body: payload, scope, maxAge });
+    if (cache && slot && typeof payload === 'string' && (scope === 'PUBLIC' || slot.userId)) {
+      await cache.set(slot.key, slot.userId, { body: payload, scope, maxAge });
     }
     return payload;
   });

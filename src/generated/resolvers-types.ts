@@ -197,6 +197,18 @@ export type QueryUserArgs = {
   id: Scalars['ID']['input'];
 };
 
+/** How a batched `@rest` field gathers its parents' keys into one call. */
+export type RestBatch = {
+  /** Where each parent's key comes from: `$parent.f`. */
+  from: Scalars['String']['input'];
+  /** Field of each record of the answer that holds its key, e.g. `productId`. */
+  key: Scalars['String']['input'];
+  /** At most this many keys per call (1 to 1000); more keys make several calls, in parallel. */
+  maxSize?: InputMaybe<Scalars['Int']['input']>;
+  /** Query parameter that takes the keys, comma-separated, e.g. `productIds`. */
+  param: Scalars['String']['input'];
+};
+
 /** What a caller may do. */
 export type Role =
   /** An operator: may look up any user. */
@@ -326,6 +338,7 @@ export type ResolversTypes = {
   PlaceOrderInput: PlaceOrderInput;
   Product: ResolverTypeWrapper<ProductModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RestBatch: RestBatch;
   Role: Role;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   User: ResolverTypeWrapper<UserModel>;
@@ -347,6 +360,7 @@ export type ResolversParentTypes = {
   PlaceOrderInput: PlaceOrderInput;
   Product: ProductModel;
   Query: Record<PropertyKey, never>;
+  RestBatch: RestBatch;
   String: Scalars['String']['output'];
   User: UserModel;
 };
@@ -384,6 +398,16 @@ export type RateLimitDirectiveArgs = {
 };
 
 export type RateLimitDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = RateLimitDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type RestDirectiveArgs = {
+  batch?: Maybe<RestBatch>;
+  path: Scalars['String']['input'];
+  select?: Maybe<Scalars['String']['input']>;
+  service: Scalars['String']['input'];
+  timeoutMs?: Maybe<Scalars['Int']['input']>;
+};
+
+export type RestDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = RestDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type DashboardResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Dashboard'] = ResolversParentTypes['Dashboard']> = {
   notifications?: Resolver<Maybe<Array<ResolversTypes['Notification']>>, ParentType, ContextType, RequireFields<DashboardNotificationsArgs, 'limit' | 'unreadOnly'>>;
@@ -472,4 +496,5 @@ export type DirectiveResolvers<ContextType = GraphQLContext> = {
   cost?: CostDirectiveResolver<any, any, ContextType>;
   listSize?: ListSizeDirectiveResolver<any, any, ContextType>;
   rateLimit?: RateLimitDirectiveResolver<any, any, ContextType>;
+  rest?: RestDirectiveResolver<any, any, ContextType>;
 };

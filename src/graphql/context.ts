@@ -1,5 +1,6 @@
 import type { Identity } from '../auth/identity.js';
 import type { ResponseCache } from '../cache/response-cache.js';
+import type { RestLoaders } from '../directives/rest/resolver.js';
 import type { Loaders } from '../loaders/index.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import type { CallContext } from '../upstream/types.js';
@@ -16,6 +17,8 @@ export interface GraphQLContext {
   upstream: UpstreamClient;
   /** Present when whole answers are cached: mutations invalidate the user's entries. */
   responseCache?: ResponseCache;
+  /** `@rest` batch loaders, made on first use by a batched field of this request. */
+  restLoaders?: RestLoaders;
   /** Present when stale-if-error is configured for some service. */
   degraded?: DegradedTracker;
 }

@@ -1,23 +1,28 @@
-import { readFileSync } from 'node:fs';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import type { GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { loadBaseSchema } from '../clients/compose.js';
 import { authDirectiveTransformer } from '../directives/auth-directive.js';
 import { rateLimitDirectiveTransformer } from '../directives/rate-limit-directive.js';
+import { restDirectiveTransformer } from '../directives/rest/transformer.js';
 import type { RateLimitBackend } from '../ratelimit/backend.js';
 import { resolvers } from '../resolvers/index.js';
 
-/** The base SDL; the same file in `src/` (tsx) and `dist/` (built) layouts: both sit beside `schema/`. */
-export const baseSchemaPath = new URL('../../schema/schema.graphql', import.meta.url);
+export interface SchemaOptions {
+  /** The SDL: the base document, then a client's extension (default: the base schema alone). */
+  typeDefs?: DocumentNode[];
+  onRateLimited?: (field: string) => void;
+  /** Whether a `@rest` field's service is under `upstreams` (default: all are). */
+  isDeclared?: (service: string) => boolean;
+}
 
 /**
- * Builds the executable base schema with its directives applied, once at start-up. @auth wraps
- * outermost so an unauthenticated call is refused before it spends any @rateLimit quota.
+ * Builds one executable schema with its directives applied, once at start-up per variant.
+ * @auth wraps outermost so an unauthenticated call is refused before it spends any @rateLimit
+ * quota or makes a @rest call.
  */
-export function createSchema(
-  rateLimits: RateLimitBackend,
-  typeDefs = readFileSync(baseSchemaPath, 'utf8'),
-  onRateLimited?: (field: string) => void,
-): GraphQLSchema {
+export function createSchema(rateLimits: RateLimitBackend, options: SchemaOptions = {}): GraphQLSchema {
+  const typeDefs = options.typeDefs ?? [loadBaseSchema().document];
   const schema = makeExecutableSchema({ typeDefs, resolvers });
-  return authDirectiveTransformer(rateLimitDirectiveTransformer(schema, rateLimits, onRateLimited));
+  const withRest = restDirectiveTransformer(schema, options.isDeclared ?? (() => true));
+  return authDirectiveTransformer(rateLimitDirectiveTransformer(withRest, rateLimits, options.onRateLimited));
 }

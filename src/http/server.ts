@@ -1,4 +1,3 @@
-import { fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -9,22 +8,20 @@ import type { GraphQLError, GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { Identity } from '../auth/identity.js';
-import { createCachePolicies } from '../cache/cache-policy.js';
 import { answerFromCache, registerResponseCaching } from '../cache/http-hooks.js';
 import type { ResponseCache } from '../cache/response-cache.js';
+import type { SchemaVariants } from '../clients/variants.js';
 import type { GatewayConfig } from '../config/types.js';
 import { httpStatusOf } from '../errors.js';
-import { createApollo } from '../graphql/apollo.js';
 import type { GraphQLContext } from '../graphql/context.js';
-import { createDegradedTracker, degradedPlugin } from '../graphql/degraded.js';
-import { createOperationGate, rejectionBody } from '../limits/gate.js';
+import { createDegradedTracker } from '../graphql/degraded.js';
+import { rejectionBody } from '../limits/gate.js';
 import { createLoaders } from '../loaders/index.js';
-import { observabilityPlugin } from '../observability/apollo-plugin.js';
 import { registerRequestObservability } from '../observability/http-hooks.js';
 import { createRequestStats } from '../observability/request-stats.js';
 import type { Tracing } from '../observability/tracing.js';
 import { registerRequestTracing } from '../observability/tracing-hooks.js';
-import { type PersistedOperations, persistedGatePlugin } from '../persisted/persisted-operations.js';
+import type { PersistedOperations } from '../persisted/persisted-operations.js';
 import type { TierLimiter, TierVerdict } from '../ratelimit/tiers.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { saneTraceparent } from '../upstream/headers.js';
@@ -32,6 +29,7 @@ import type { CallContext } from '../upstream/types.js';
 import { registerCors } from './cors.js';
 import { registerDrain } from './drain.js';
 import { errorBody, handleHttpError, rateLimitedBody } from './error-handler.js';
+import { createEndpoint, type Endpoint, usesStaleIfError } from './graphql-endpoint.js';
 import { type Readiness, registerHealthRoutes } from './health.js';
 import { registerLoadShedding } from './load-shedding.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -39,7 +37,8 @@ import { requestIdOf } from './request-id.js';
 
 export interface HttpServerDeps {
   config: GatewayConfig;
-  schema: GraphQLSchema;
+  /** The base schema and each client's: a request is served its client's (src/clients/). */
+  variants: SchemaVariants;
   authenticator: Authenticator;
   upstream: UpstreamClient;
   tiers: TierLimiter;
@@ -58,6 +57,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the /graphql pre-handler once the caller's credentials were checked. */
     identity?: Identity;
+    /** The schema variant serving this request, chosen by its client (set with `identity`). */
+    endpoint?: Endpoint;
   }
 }
 
@@ -119,37 +120,52 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 
-  const gate = createOperationGate(deps.schema, config.limits);
-  const caching = {
-    policies: createCachePolicies(deps.schema),
-    gate,
-    cache: deps.responseCache,
-    onHit: () => metrics.responseCacheHits.inc(),
-  };
-  registerResponseCaching(app, caching);
-  const apollo = createApollo({
-    schema: deps.schema,
-    introspection: config.server.introspection,
-    sandbox: config.server.sandbox,
-    production: config.production,
-    metrics,
-    logger,
-    maxTokens: config.limits.maxTokens,
-    persistedQueries: deps.persisted.apollo,
-    plugins: [
-      persistedGatePlugin(gate, metrics),
-      observabilityPlugin(),
-      ...(usesStaleIfError(config) ? [degradedPlugin()] : []),
-    ],
-  });
-  await apollo.start();
-  // Not Apollo's Fastify drain plugin: it closes Fastify from inside apollo.stop(), which
-  // deadlocks when Fastify's own close runs apollo.stop(). Fastify drains; then Apollo stops.
-  app.addHook('onClose', async () => apollo.stop());
-
   const { authenticator, upstream, tiers } = deps;
   const requestTimeoutMs = config.server.requestTimeoutMs;
-  const staleIfError = usesStaleIfError(config);
+  const staleIfError = usesStaleIfError(deps);
+  const contextOf = async (request: FastifyRequest): Promise<GraphQLContext> => {
+    const identity = request.identity!;
+    const call: CallContext = {
+      requestId: request.id,
+      clientName: identity.clientName,
+      traceparent: saneTraceparent(request.headers.traceparent),
+      userId: identity.userId,
+      userRole: identity.role,
+      deadline: performance.now() + requestTimeoutMs,
+      stats: request.stats,
+      trace: request.trace,
+    };
+    const context: GraphQLContext = {
+      identity,
+      clientIp: request.ip,
+      call,
+      upstream,
+      loaders: createLoaders(upstream, call),
+    };
+    if (deps.responseCache) context.responseCache = deps.responseCache;
+    if (staleIfError) {
+      context.degraded = createDegradedTracker();
+      call.onStale = context.degraded.markStale;
+    }
+    return context;
+  };
+
+  registerResponseCaching(app, deps.responseCache);
+  // One Apollo server, operation gate and cache policy table per distinct schema, built now: a
+  // request only picks one, so validation, execution and introspection see only its client's.
+  const endpoints = new Map<GraphQLSchema, Endpoint>();
+  for (const { schema } of [deps.variants.base, ...deps.variants.clients.values()]) {
+    if (endpoints.has(schema)) continue;
+    const endpoint = await createEndpoint(schema, deps, contextOf);
+    endpoints.set(schema, endpoint);
+    // Not Apollo's Fastify drain plugin: it closes Fastify from inside apollo.stop(), which
+    // deadlocks when Fastify's own close runs apollo.stop(). Fastify drains; then Apollo stops.
+    app.addHook('onClose', async () => endpoint.apollo.stop());
+  }
+  const endpointFor = (identity: Identity): Endpoint =>
+    endpoints.get(deps.variants.select(identity.clientName).schema)!;
+  const baseEndpoint = endpoints.get(deps.variants.base.schema)!;
+
   app.route({
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
@@ -159,6 +175,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       if (request.method === 'OPTIONS') return;
       try {
         request.identity = await authenticator.authenticate(request.headers);
+        request.endpoint = endpointFor(request.identity);
         request.stats = createRequestStats(wantsFanout(request, request.identity, config.production));
       } catch (error) {
         const gql = error as { message?: string; extensions?: { code?: string } };
@@ -201,7 +218,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       }
       // Operation limits before Apollo parses, validates or runs anything: a rejected
       // operation costs one bounded parse and zero upstream calls.
-      const rejection = gate.check(request.method === 'GET' ? request.query : request.body);
+      const endpoint = request.endpoint!;
+      const rejection = endpoint.gate.check(request.method === 'GET' ? request.query : request.body);
       if (rejection) {
         metrics.rejections.inc({ reason: rejection.limit });
         return reply
@@ -210,38 +228,13 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
           .send(JSON.stringify(rejectionBody(rejection)));
       }
       // A fresh cached answer of the same operation (PUBLIC, or this user's PRIVATE one).
-      if (await answerFromCache(request, reply, caching)) return reply;
+      if (await answerFromCache(request, reply, endpoint.caching)) return reply;
     },
-    handler: fastifyApolloHandler<GraphQLContext>(apollo, {
-      context: async (request: FastifyRequest) => {
-        const identity = request.identity!;
-        const clientIp = request.ip;
-        const call: CallContext = {
-          requestId: request.id,
-          clientName: identity.clientName,
-          traceparent: saneTraceparent(request.headers.traceparent),
-          userId: identity.userId,
-          userRole: identity.role,
-          deadline: performance.now() + requestTimeoutMs,
-          stats: request.stats,
-          trace: request.trace,
-        };
-        const responseCache = deps.responseCache;
-        const context: GraphQLContext = {
-          identity,
-          clientIp,
-          call,
-          upstream,
-          loaders: createLoaders(upstream, call),
-        };
-        if (responseCache) context.responseCache = responseCache;
-        if (staleIfError) {
-          context.degraded = createDegradedTracker();
-          call.onStale = context.degraded.markStale;
-        }
-        return context;
-      },
-    }),
+    handler: async function (request, reply) {
+      // OPTIONS (CORS preflights are answered earlier) and anything the pre-handler let through.
+      const endpoint = request.endpoint ?? baseEndpoint;
+      return endpoint.handler.call(this, request, reply);
+    },
   });
   return app;
 }
@@ -258,8 +251,4 @@ function wantsFanout(request: FastifyRequest, identity: Identity, production: bo
 /** A tenth of the headers timeout (100 ms to 30 s): slow clients are cut within ~110% of it. */
 function connectionsCheckingInterval(headersTimeoutMs: number): number {
   return Math.min(30_000, Math.max(100, Math.round(headersTimeoutMs / 10)));
-}
-
-function usesStaleIfError(config: GatewayConfig): boolean {
-  return Object.values(config.upstreams).some((u) => u.staleIfErrorSeconds > 0);
 }

@@ -82,7 +82,8 @@ export function createUpstreamClient(
     let failed: Replica | undefined;
     let lastFailure: UpstreamFailure | undefined;
     for (let attempt = 0; ; attempt++) {
-      const budgetMs = Math.min(service.config.timeoutMs, Math.floor(ctx.deadline - performance.now()));
+      const timeoutMs = request.timeoutMs ?? service.config.timeoutMs;
+      const budgetMs = Math.min(timeoutMs, Math.floor(ctx.deadline - performance.now()));
       // The request's time ran out before this attempt (e.g. while an earlier batch level was
       // answered): nothing is asked of the service, so nothing may count against it either —
       // neither its breaker nor the replica's health.

@@ -11,6 +11,8 @@ export interface UpstreamRequest {
   query?: Record<string, string>;
   /** JSON body (POST only). */
   body?: unknown;
+  /** Per-attempt timeout instead of the service's `timeoutMs` (a `@rest` field's own). */
+  timeoutMs?: number;
   /** Contract headers the operation itself needs (e.g. `idempotency-key`), never caller headers. */
   headers?: Record<string, string>;
 }
