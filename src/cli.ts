@@ -55,6 +55,8 @@ export async function main(argv: string[]): Promise<void> {
       fail(`port ${config.server.port} on ${config.server.host} is already in use`, 1);
     if (code === 'EACCES') fail(`not allowed to listen on port ${config.server.port}`, 1);
     if (code === 'EADDRNOTAVAIL') fail(`host ${config.server.host} is not an address of this machine`, 1);
+    // A broken client extension: its file and line, plainly, like a broken config.
+    if (code === 'CLIENT_SCHEMA_INVALID') fail((error as Error).message, 1);
     logger.fatal({ err: error }, 'start-up failed');
     process.exit(1);
   }

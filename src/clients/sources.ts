@@ -23,6 +23,7 @@ const clientName = /^[A-Za-z0-9._-]{1,64}$/;
 /** A folder that cannot be a client, or a file that cannot be read. */
 export class ClientSourceError extends Error {
   override readonly name = 'ClientSourceError';
+  readonly code = 'CLIENT_SCHEMA_INVALID';
 }
 
 /** Reads every client folder of `dir` (not recursively: one folder per client, flat files). */
