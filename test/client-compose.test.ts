@@ -8,6 +8,7 @@ import { ClientSchemaError } from '../src/clients/compose.js';
 import { display } from '../src/clients/sources.js';
 import { composeVariants } from '../src/clients/variants.js';
 import { startDemoServices } from '../src/demo/services.js';
+import { createCostModel } from '../src/limits/cost-model.js';
 import { runCli } from './helpers/cli.js';
 import { gatewayEnv } from './helpers/stack.js';
 import { writeTempConfig } from './helpers/temp-config.js';
@@ -163,6 +164,19 @@ describe('a broken extension is reported with its file, line and column', () => 
     expect(missing.warnings[0]).toMatch(/does not exist: every client gets the base schema/);
     const bad = await clientsDir({ 'web app/a.graphql': 'extend type User { "x" n: Int }\n' });
     await expect(composeVariants(bad, () => true)).rejects.toThrow(/a client folder's name must be/);
+  });
+});
+
+describe('the cost model', () => {
+  it('counts a scalar @rest field as one upstream call, like an object field', async () => {
+    const dir = await clientsDir({
+      'p/a.graphql':
+        'extend type Product { "x" stockCount: Int @rest(service: "inventory", path: "/stock/{$parent.id}") "y" label: String }\n',
+    });
+    const { clients } = await composeVariants(dir, () => true);
+    const model = createCostModel(clients[0]!.schema);
+    expect(model.weightOf('Product', 'stockCount')).toBe(1);
+    expect(model.weightOf('Product', 'label')).toBeUndefined();
   });
 });
 

@@ -21,6 +21,8 @@ export function createCostModel(schema: GraphQLSchema): CostModel {
       const key = `${type.name}.${field.name}`;
       const cost = getDirective(schema, field, 'cost')?.[0];
       if (cost) weights.set(key, cost.weight as number);
+      // A @rest field is an upstream call whatever it returns: a scalar one costs like an object.
+      else if (getDirective(schema, field, 'rest')?.[0]) weights.set(key, 1);
       const listSize = getDirective(schema, field, 'listSize')?.[0];
       if (listSize) {
         sizes.set(key, {
