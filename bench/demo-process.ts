@@ -2,10 +2,10 @@
 // Environment: BENCH_LATENCY_MS (default 0), BENCH_PRODUCTS_CACHE_CONTROL (default the contract's
 // 'public, max-age=60'). Prints `READY {"urls":…,"control":…}` once listening.
 //
-// GET <control>/counters answers {"users":n,"orders":n,"notifications":n,"products":n,"total":n}:
-// requests received since start, /health excluded.
+// GET <control>/counters answers {"users":n,"orders":n,"notifications":n,"products":n,"inventory":n,
+// "total":n}: requests received since start, /health excluded; total counts the contract's four.
 import { createServer } from 'node:http';
-import { type DemoServiceName, startDemoServices } from '../src/demo/services.js';
+import { type DemoServerName, startDemoServices } from '../src/demo/services.js';
 import { announceReady, exitWithParent } from './dashboard.js';
 
 exitWithParent();
@@ -18,7 +18,13 @@ const services = await startDemoServices({
   maxRecordedRequests: 1_000_000,
 });
 
-const counts: Record<DemoServiceName, number> = { users: 0, orders: 0, notifications: 0, products: 0 };
+const counts: Record<DemoServerName, number> = {
+  users: 0,
+  orders: 0,
+  notifications: 0,
+  products: 0,
+  inventory: 0,
+};
 
 // The demo servers record every request; counting and emptying those records often keeps the
 // count exact (they would drop their oldest half at the ceiling) and the memory flat.

@@ -1,3 +1,10 @@
+import type { DemoStock } from './inventory-data.js';
+import { createStock } from './inventory-data.js';
+import type { Random } from './seeded.js';
+import { DAY, EPOCH_SECONDS, formatTimestamp, int, mulberry32, pick, skewed } from './seeded.js';
+
+export type { DemoStock } from './inventory-data.js';
+
 /** Money in minor units (cents) plus an ISO 4217 code, as in the upstream contract. */
 export interface DemoMoney {
   amount: number;
@@ -54,6 +61,8 @@ export interface DemoData {
   notifications: Map<string, DemoNotification>;
   /** Every user has an entry; newest first. */
   notificationsByUser: Map<string, DemoNotification[]>;
+  /** The inventory service's stock, by product id; every product has an entry. */
+  stock: Map<string, DemoStock>;
 }
 
 export const DEFAULT_DEMO_SEED = 42;
@@ -61,10 +70,8 @@ export const DEMO_USER_COUNT = 1000;
 export const DEMO_PRODUCT_COUNT = 500;
 export const DEMO_CURRENCY = 'USD';
 
-// Timestamps count back from a fixed instant, never from the clock, so every machine builds the
-// same data; the ranges below keep every order and notification younger than its user.
-const EPOCH_SECONDS = Date.UTC(2026, 10, 1) / 1000;
-const DAY = 86_400;
+// Every timestamp counts back from EPOCH_SECONDS; the ranges below keep every order and
+// notification younger than its user.
 
 // biome-ignore format: a word list reads better packed
 const FIRST_NAMES = [
@@ -105,62 +112,6 @@ const ORDER_MESSAGES: Record<DemoOrderStatus, (id: string) => string> = {
   CANCELLED: (id) => `Your order ${id} was cancelled.`,
 };
 
-type Random = () => number;
-
-/** mulberry32: tiny, fast, and integer-only, so it yields the same sequence on every platform. */
-function mulberry32(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-function int(random: Random, min: number, max: number): number {
-  return min + Math.floor(random() * (max - min + 1));
-}
-
-/** Like int, but small values are likelier: most shoppers have a short history. */
-function skewed(random: Random, min: number, max: number): number {
-  const r = random();
-  return min + Math.floor(r * r * (max - min + 1));
-}
-
-function pick<T>(random: Random, list: readonly T[]): T {
-  return list[Math.floor(random() * list.length)] as T;
-}
-
-const ZERO = 48;
-const COLON = 58;
-const Z = 90;
-// Days repeat a lot (a build touches a few thousand), and every string saved is less GC work.
-const datePrefixes = new Map<number, string>();
-
-/** RFC 3339 UTC without milliseconds, e.g. 2026-10-31T23:59:59Z. */
-export function formatTimestamp(seconds: number): string {
-  const days = Math.floor(seconds / DAY);
-  const secondOfDay = seconds - days * DAY;
-  let prefix = datePrefixes.get(days);
-  if (prefix === undefined) {
-    prefix = new Date(days * DAY * 1000).toISOString().slice(0, 11);
-    datePrefixes.set(days, prefix);
-  }
-  const hour = Math.floor(secondOfDay / 3600);
-  const minute = Math.floor(secondOfDay / 60) % 60;
-  const second = secondOfDay % 60;
-  // One flat string instead of the chain of intermediate strings a template literal builds.
-  // biome-ignore format: grouped as hh:mm:ssZ
-  const time = String.fromCharCode(
-    ZERO + Math.floor(hour / 10), ZERO + (hour % 10), COLON,
-    ZERO + Math.floor(minute / 10), ZERO + (minute % 10), COLON,
-    ZERO + Math.floor(second / 10), ZERO + (second % 10), Z,
-  );
-  return prefix + time;
-}
-
 /** Builds the demo data set; the same seed always gives the same data, each call a fresh copy. */
 export function createDemoData(seed: number = DEFAULT_DEMO_SEED): DemoData {
   const random = mulberry32(seed);
@@ -171,6 +122,7 @@ export function createDemoData(seed: number = DEFAULT_DEMO_SEED): DemoData {
     ordersByUser: new Map(),
     notifications: new Map(),
     notificationsByUser: new Map(),
+    stock: createStock(seed, DEMO_PRODUCT_COUNT),
   };
   const productList = buildProducts(random, data.products);
   let orderCount = 0;

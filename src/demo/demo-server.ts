@@ -4,12 +4,12 @@ import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Fault } from './faults.js';
 import { answerWithFault, validateFault } from './faults.js';
-import type { DemoReply, DemoServiceName, DemoStore } from './routes.js';
+import type { DemoReply, DemoServerName, DemoStore } from './routes.js';
 import { errorReply, routeRequest } from './routes.js';
 import type { DemoServer, RecordedRequest } from './services.js';
 
 export interface DemoServerOptions {
-  service: DemoServiceName;
+  service: DemoServerName;
   store: DemoStore;
   host: string;
   port: number;
@@ -29,6 +29,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 // client that keeps sending far beyond it is cut off instead of being read forever.
 const MAX_DRAINED_BYTES = 16 * MAX_BODY_BYTES;
 const TOO_LARGE = Symbol('too large');
+/** The services whose answers belong to one user, and so take DemoStore.userDataCacheControl. */
+const userDataServices: ReadonlySet<DemoServerName> = new Set(['users', 'orders', 'notifications']);
 
 /** Creates one HTTP server for one service replica; it listens only once start() is called. */
 export function createDemoServer(options: DemoServerOptions): ManagedServer {
@@ -91,7 +93,7 @@ export function createDemoServer(options: DemoServerOptions): ManagedServer {
         const reply = routeRequest(service, { method, path, query, headers, rawBody }, store);
         if (
           store.userDataCacheControl &&
-          service !== 'products' &&
+          userDataServices.has(service) &&
           method === 'GET' &&
           reply.status === 200
         ) {

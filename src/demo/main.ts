@@ -1,5 +1,7 @@
-// `npm start`: the demo services and the gateway in front of them, in one process.
+// `npm start`: the demo services and the gateway in front of them, in one process, serving the
+// three demo clients: web (the base schema), mobile and partner (schema/clients/<client>).
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { loadConfig } from '../config/load.js';
 import { createGateway } from '../gateway.js';
@@ -12,21 +14,31 @@ if (!Number.isInteger(latencyMs) || latencyMs < 0) {
   process.exit(2);
 }
 
-// The demo services sit where upstreams.openapi.yaml says (4001…4006) unless DEMO_PORTS=random.
+// The demo services sit where upstreams.openapi.yaml and inventory.openapi.yaml say (4001…4007)
+// unless DEMO_PORTS=random.
 const fixedPorts = env.DEMO_PORTS !== 'random';
 const services = await startDemoServices({
   latencyMs,
-  ports: fixedPorts ? { users: 4001, orders: 4002, notifications: 4003, products: [4004, 4005, 4006] } : {},
+  ports: fixedPorts
+    ? { users: 4001, orders: 4002, notifications: 4003, products: [4004, 4005, 4006], inventory: 4007 }
+    : {},
 }).catch((error: NodeJS.ErrnoException) => {
-  const hint = error.code === 'EADDRINUSE' ? ' (a port 4001-4006 is taken: run with DEMO_PORTS=random)' : '';
+  const hint = error.code === 'EADDRINUSE' ? ' (a port 4001-4007 is taken: run with DEMO_PORTS=random)' : '';
   process.stderr.write(`switchboard demo: could not start the demo services: ${error.message}${hint}\n`);
   process.exit(1);
 });
 
-// A fresh secret each run unless one is given: a demo token must never work against anything else.
+// A fresh secret and fresh API keys each run unless given: demo credentials must never work
+// against anything else.
 const secret = env.JWT_SECRET ?? randomBytes(32).toString('base64url');
+const demoKey = (client: string) => `demo-${client}-${randomBytes(18).toString('base64url')}`;
+const apiKeys = {
+  web: env.DEMO_WEB_API_KEY || demoKey('web'),
+  mobile: env.DEMO_MOBILE_API_KEY || demoKey('mobile'),
+  partner: env.DEMO_PARTNER_API_KEY || demoKey('partner'),
+};
 const { config, warnings } = loadConfig({
-  file: env.SWITCHBOARD_CONFIG,
+  file: env.SWITCHBOARD_CONFIG ?? fileURLToPath(new URL('./gateway.demo.yaml', import.meta.url)),
   env: {
     ...env,
     JWT_SECRET: secret,
@@ -34,6 +46,10 @@ const { config, warnings } = loadConfig({
     ORDERS_URL: services.urls.orders,
     NOTIFICATIONS_URL: services.urls.notifications,
     PRODUCTS_URL: services.urls.products.join(','),
+    INVENTORY_URL: services.urls.inventory,
+    DEMO_WEB_API_KEY: apiKeys.web,
+    DEMO_MOBILE_API_KEY: apiKeys.mobile,
+    DEMO_PARTNER_API_KEY: apiKeys.partner,
     LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
   },
 });
@@ -59,15 +75,36 @@ async function tokenFor(sub: string, role: 'USER' | 'ADMIN'): Promise<string> {
 }
 const u1 = await tokenFor('u1', 'ADMIN');
 const u2 = await tokenFor('u2', 'USER');
-const query =
+const webQuery =
   '{ dashboard { user { name email } recentOrders(limit: 3) { id status total { formatted } items { quantity product { name price { formatted } } } } notifications(limit: 5) { kind message read } unreadCount } }';
+const mobileQuery =
+  '{ dashboard { summary { name role } unread(limit: 3) { kind message createdAt } } productCards(ids: ["p1", "p2", "p3"]) { id name inStock } }';
+const partnerQuery = '{ products(ids: ["p1", "p2"]) { id name stock { available } } }';
+
+type DemoClient = keyof typeof apiKeys;
+// SWITCHBOARD_CONFIG may name a file without the demo keys: then only what it has is printed.
+const configuredKeys = new Set(config.auth.apiKeys.map((entry) => entry.key));
+const hasKey = (client: DemoClient) => configuredKeys.has(apiKeys[client]);
+const keyLines = (Object.keys(apiKeys) as DemoClient[])
+  .filter(hasKey)
+  .map((client) => `  ${client.padEnd(8)} ${apiKeys[client]}`);
+/** The client's key; without one, its name, which selects its schema but grants nothing. */
+const clientHeader = (client: DemoClient) =>
+  hasKey(client) ? `x-api-key: ${apiKeys[client]}` : `apollographql-client-name: ${client}`;
+const curl = (headers: string[], query: string) =>
+  [
+    `curl -s ${url} -H 'content-type: application/json'`,
+    ...headers.map((header) => `-H '${header}'`),
+    `-d '${JSON.stringify({ query })}'`,
+  ].join(' \\\n    ');
 
 process.stdout.write(`
 Switchboard demo is running.
 
   GraphQL endpoint and sandbox: ${url}
   Demo services: users ${services.urls.users}, orders ${services.urls.orders},
-                 notifications ${services.urls.notifications}, products ${services.urls.products.join(' ')}
+                 notifications ${services.urls.notifications}, products ${services.urls.products.join(' ')},
+                 inventory ${services.urls.inventory}
   Upstream latency: ${latencyMs} ms (set DEMO_LATENCY_MS to change)
 
 Demo token for u1 (ADMIN), valid 24 h:
@@ -75,10 +112,17 @@ Demo token for u1 (ADMIN), valid 24 h:
 Demo token for u2 (USER):
   ${u2}
 
-Example dashboard query:
-  curl -s ${url} -H 'content-type: application/json' \\
-    -H 'authorization: Bearer ${u1}' \\
-    -d '${JSON.stringify({ query })}'
+Demo API keys (x-api-key header); each client gets its own schema (schema/clients/<client>):
+${keyLines.length > 0 ? keyLines.join('\n') : '  none in this config'}
+
+Example dashboard query (web: the base schema):
+  ${curl([clientHeader('web'), `authorization: Bearer ${u1}`], webQuery)}
+
+Example mobile query (a compact dashboard and product cards):
+  ${curl([clientHeader('mobile'), `authorization: Bearer ${u1}`], mobileQuery)}
+
+Example partner query (the catalogue with stock from the inventory service):
+  ${curl([clientHeader('partner')], partnerQuery)}
 
 Press Ctrl+C to stop.
 `);

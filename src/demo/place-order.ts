@@ -1,7 +1,8 @@
 import type { DemoData, DemoOrder, DemoOrderItem } from './data.js';
-import { DEMO_CURRENCY, formatTimestamp } from './data.js';
+import { DEMO_CURRENCY } from './data.js';
 import { HttpError, requiredHeader } from './request-input.js';
 import type { DemoReply, DemoStore, RouteRequest } from './routes.js';
+import { formatTimestamp } from './seeded.js';
 
 const MAX_ORDER_ITEMS = 50;
 const MAX_QUANTITY = 100;

@@ -10,7 +10,10 @@ import {
   requiredHeader,
 } from './request-input.js';
 
+/** The contract's four services (upstreams.openapi.yaml). */
 export type DemoServiceName = 'users' | 'orders' | 'notifications' | 'products';
+/** Every demo server: the contract's services plus `inventory`, which only client schemas call. */
+export type DemoServerName = DemoServiceName | 'inventory';
 
 /** A request as the routes see it: the body is still raw text. */
 export interface DemoRequest {
@@ -68,7 +71,7 @@ export function createDemoStore(
 }
 
 /** Answers one request for a service: 404 unknown path, 405 wrong method, 400 bad JSON, else the route. */
-export function routeRequest(service: DemoServiceName, request: DemoRequest, store: DemoStore): DemoReply {
+export function routeRequest(service: DemoServerName, request: DemoRequest, store: DemoStore): DemoReply {
   try {
     const segments = splitPath(request.path);
     const matches = routes[service].flatMap((route) => {
@@ -125,7 +128,7 @@ function present<T>(value: T | undefined): value is T {
 
 const health: Route = { method: 'GET', pattern: ['health'], handle: () => ok({ status: 'ok' }) };
 
-const routes: Record<DemoServiceName, Route[]> = {
+const routes: Record<DemoServerName, Route[]> = {
   users: [
     health,
     {
@@ -214,6 +217,29 @@ const routes: Record<DemoServiceName, Route[]> = {
             'cache-control': productsCacheControl,
           },
         ),
+    },
+  ],
+  inventory: [
+    health,
+    {
+      method: 'GET',
+      pattern: ['stock'],
+      // Wrapped in an object like many real APIs (unlike the contract's services), so that a
+      // client schema's `@rest(select: "items")` has something to pick.
+      handle: ({ query }, { data }) =>
+        ok({
+          items: batchIds(query, 'productIds')
+            .map((id) => data.stock.get(id))
+            .filter(present),
+        }),
+    },
+    {
+      method: 'GET',
+      pattern: ['stock', ':productId'],
+      handle: ({ params }, { data }) => {
+        const stock = data.stock.get(params.productId ?? '');
+        return stock ? ok(stock) : errorReply(404, `no stock for product ${params.productId}`);
+      },
     },
   ],
 };

@@ -4,11 +4,11 @@ import { createDemoData } from './data.js';
 import { createDemoServer } from './demo-server.js';
 import type { Fault } from './faults.js';
 import { validateFault } from './faults.js';
-import type { DemoServiceName } from './routes.js';
+import type { DemoServerName } from './routes.js';
 import { createDemoStore } from './routes.js';
 
 export type { Fault } from './faults.js';
-export type { DemoServiceName } from './routes.js';
+export type { DemoServerName, DemoServiceName } from './routes.js';
 
 export interface RecordedRequest {
   method: string;
@@ -27,7 +27,7 @@ export interface RecordedRequest {
 
 /** One HTTP server: one service replica. */
 export interface DemoServer {
-  readonly service: DemoServiceName;
+  readonly service: DemoServerName;
   /** e.g. http://127.0.0.1:41234, without a trailing slash. */
   readonly url: string;
   /** Every request, /health included, in arrival order. */
@@ -46,12 +46,20 @@ export interface DemoServices {
   readonly notifications: DemoServer;
   /** The replicas. */
   readonly products: DemoServer[];
-  readonly urls: { users: string; orders: string; notifications: string; products: string[] };
-  servers(service?: DemoServiceName): DemoServer[];
+  /** Stock levels (inventory.openapi.yaml); not in the contract, only client schemas call it. */
+  readonly inventory: DemoServer;
+  readonly urls: {
+    users: string;
+    orders: string;
+    notifications: string;
+    products: string[];
+    inventory: string;
+  };
+  servers(service?: DemoServerName): DemoServer[];
   /** Across replicas, sorted by receivedAt; /health is left out unless asked for by path. */
-  requests(service: DemoServiceName, path?: string): RecordedRequest[];
+  requests(service: DemoServerName, path?: string): RecordedRequest[];
   /** Every replica of that service. */
-  setFault(service: DemoServiceName, fault: Fault | null): void;
+  setFault(service: DemoServerName, fault: Fault | null): void;
   clearRecords(): void;
   /** Closes every server and destroys every socket, hanging ones included; never hangs. */
   close(): Promise<void>;
@@ -61,7 +69,13 @@ export interface DemoServicesOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0 (a free port) for each; products lists one port per replica. */
-  ports?: Partial<{ users: number; orders: number; notifications: number; products: number[] }>;
+  ports?: Partial<{
+    users: number;
+    orders: number;
+    notifications: number;
+    products: number[];
+    inventory: number;
+  }>;
   /** Default ports.products.length, else 3. */
   productsReplicas?: number;
   /** Default 0, for every server. */
@@ -69,7 +83,7 @@ export interface DemoServicesOptions {
   seed?: number;
   /** Default 'public, max-age=60'; benchmarks pass 'no-store'. */
   productsCacheControl?: string;
-  /** Cache-Control for users, orders and notifications answers (e.g. 'private, max-age=30'); none by default, as the contract says nothing. */
+  /** Cache-Control for users, orders and notifications answers (e.g. 'private, max-age=30'); none by default, as the contract says nothing. Inventory never sends one: stock moves. */
   userDataCacheControl?: string;
   /** Per server; the oldest half is dropped when reached, so long benchmarks stay bounded. Default 100000. */
   maxRecordedRequests?: number;
@@ -77,24 +91,25 @@ export interface DemoServicesOptions {
 
 interface Settings {
   host: string;
-  ports: { users: number; orders: number; notifications: number; products: number[] };
+  ports: { users: number; orders: number; notifications: number; products: number[]; inventory: number };
   latencyMs: number;
   productsCacheControl: string;
   maxRecordedRequests: number;
 }
 
-/** Starts users, orders, notifications and the products replicas over one shared data set. */
+/** Starts users, orders, notifications, the products replicas and inventory over one shared data set. */
 export async function startDemoServices(options: DemoServicesOptions = {}): Promise<DemoServices> {
   const settings = validateOptions(options);
   const data = createDemoData(options.seed);
   const store = createDemoStore(data, settings.productsCacheControl, options.userDataCacheControl);
-  const make = (service: DemoServiceName, port: number) =>
+  const make = (service: DemoServerName, port: number) =>
     createDemoServer({ service, store, port, ...settings });
   const users = make('users', settings.ports.users);
   const orders = make('orders', settings.ports.orders);
   const notifications = make('notifications', settings.ports.notifications);
   const products = settings.ports.products.map((port) => make('products', port));
-  const managed = [users, orders, notifications, ...products];
+  const inventory = make('inventory', settings.ports.inventory);
+  const managed = [users, orders, notifications, ...products, inventory];
   try {
     await Promise.all(managed.map((server) => server.start()));
   } catch (error) {
@@ -103,7 +118,7 @@ export async function startDemoServices(options: DemoServicesOptions = {}): Prom
   }
 
   const all = managed.map((server) => server.api);
-  const servers = (service?: DemoServiceName) =>
+  const servers = (service?: DemoServerName) =>
     service === undefined ? [...all] : all.filter((server) => server.service === service);
   let closing: Promise<void> | undefined;
   return {
@@ -112,11 +127,13 @@ export async function startDemoServices(options: DemoServicesOptions = {}): Prom
     orders: orders.api,
     notifications: notifications.api,
     products: products.map((server) => server.api),
+    inventory: inventory.api,
     urls: {
       users: users.api.url,
       orders: orders.api.url,
       notifications: notifications.api.url,
       products: products.map((server) => server.api.url),
+      inventory: inventory.api.url,
     },
     servers,
     requests: (service, path) =>
@@ -183,6 +200,7 @@ function validateOptions(options: DemoServicesOptions): Settings {
       products: Array.from({ length: replicas }, (_, index) =>
         port(`products[${index}]`, ports.products?.[index]),
       ),
+      inventory: port('inventory', ports.inventory),
     },
     latencyMs,
     productsCacheControl,

@@ -39,11 +39,22 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** A YAML config file's path. */
   configFile?: string;
+  /**
+   * Also sets INVENTORY_URL to the demo inventory service, for a config file that declares it
+   * (`inventoryUpstreamYaml()` in temp-config.ts): a test of the partner client's `@rest` fields.
+   */
+  inventory?: boolean;
+}
+
+/** What gatewayEnv adds besides the four contract services. */
+export interface GatewayEnvOptions {
+  /** INVENTORY_URL too; it only matters to a config file that says `${INVENTORY_URL}`. */
+  inventory?: boolean;
 }
 
 /** The environment that points a gateway at `services` on a free loopback port, with the test secret. */
-export function gatewayEnv(services: DemoServices): Record<string, string> {
-  return {
+export function gatewayEnv(services: DemoServices, options: GatewayEnvOptions = {}): Record<string, string> {
+  const env: Record<string, string> = {
     HOST: '127.0.0.1',
     PORT: '0',
     JWT_SECRET: testSecret,
@@ -52,6 +63,10 @@ export function gatewayEnv(services: DemoServices): Record<string, string> {
     NOTIFICATIONS_URL: services.urls.notifications,
     PRODUCTS_URL: services.urls.products.join(','),
   };
+  // Opt-in: the inventory service is not in the contract, and a stack that never declares it
+  // keeps its warnings and behaviour exactly as before.
+  if (options.inventory) env.INVENTORY_URL = services.urls.inventory;
+  return env;
 }
 
 /** Signs an HS256 token with the test secret. */
@@ -75,7 +90,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const services = await startDemoServices({ productsCacheControl: 'no-store', ...options.services });
   const { config } = loadConfig({
     file: options.configFile,
-    env: { ...gatewayEnv(services), ...options.env },
+    env: { ...gatewayEnv(services, { inventory: options.inventory }), ...options.env },
   });
   const logger = options.logStream ? createLogger('info', options.logStream) : createLogger('silent');
   const gateway = await createGateway(config, { logger });

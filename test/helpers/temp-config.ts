@@ -26,12 +26,30 @@ export type ServiceName = (typeof serviceNames)[number];
 /**
  * An `upstreams:` block giving every service `settings`, merged with that service's entry of
  * `perService` (URLs still come from the environment), e.g. `upstreamsYaml({ retries: 0 })`.
+ * With `{ inventory: true }` it also declares the demo inventory service, with the same settings.
  */
 export function upstreamsYaml(
   settings: Record<string, unknown>,
-  perService: Partial<Record<ServiceName, Record<string, unknown>>> = {},
+  perService: Partial<Record<ServiceName | 'inventory', Record<string, unknown>>> = {},
+  options: { inventory?: boolean } = {},
 ): string {
   // JSON is YAML flow style.
   const line = (service: ServiceName) => JSON.stringify({ ...settings, ...perService[service] });
-  return `upstreams:\n${serviceNames.map((s) => `  ${s}: ${line(s)}\n`).join('')}`;
+  const inventory = options.inventory ? inventoryEntry({ ...settings, ...perService.inventory }) : '';
+  return `upstreams:\n${serviceNames.map((s) => `  ${s}: ${line(s)}\n`).join('')}${inventory}`;
+}
+
+/**
+ * An `upstreams:` block declaring only the demo inventory service (the contract's four keep
+ * coming from the environment), e.g. for the partner client's `@rest` fields. Its URL is
+ * `${INVENTORY_URL}`: start the stack with `{ inventory: true }` so that the variable is set.
+ */
+export function inventoryUpstreamYaml(settings: Record<string, unknown> = {}): string {
+  return `upstreams:\n${inventoryEntry(settings)}`;
+}
+
+function inventoryEntry(settings: Record<string, unknown>): string {
+  // Left for the config loader to replace, like an operator's file would.
+  const url = `\${INVENTORY_URL}`;
+  return `  inventory: ${JSON.stringify({ urls: [url], ...settings })}\n`;
 }
