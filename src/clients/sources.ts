@@ -20,6 +20,9 @@ export interface ClientSources {
 // a folder with any other name could never be selected.
 const clientName = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** The base schema's name among the variants: its snapshot is `base.graphql`, so no client may take it. */
+export const baseVariantName = 'base';
+
 /** A folder that cannot be a client, or a file that cannot be read. */
 export class ClientSourceError extends Error {
   override readonly name = 'ClientSourceError';
@@ -41,6 +44,12 @@ export async function readClientSources(dir: string): Promise<ClientSources> {
     if (!clientName.test(entry.name)) {
       throw new ClientSourceError(
         `${display(join(dir, entry.name))}: a client folder's name must be 1-64 letters, digits, ".", "_" or "-"`,
+      );
+    }
+    // Any case: on macOS and Windows `Base.graphql` and `base.graphql` are one file.
+    if (entry.name.toLowerCase() === baseVariantName) {
+      throw new ClientSourceError(
+        `${display(join(dir, entry.name))}: "${baseVariantName}" is reserved for the base schema (its snapshot is ${baseVariantName}.graphql): rename the folder`,
       );
     }
     const folder = join(dir, entry.name);
