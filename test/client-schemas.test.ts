@@ -38,6 +38,8 @@ extend type Query {
   "Searches loyalty levels."
   loyaltySearch(term: String!): [Loyalty!]
     @rest(service: "loyalty", path: "/search/{$args.term}?q={$args.term}", timeoutMs: 200)
+  "At most twice per caller in 10 s."
+  loyaltyQuota(id: ID!): Loyalty @rateLimit(max: 2, window: "10s") @rest(service: "loyalty", path: "/loyalty/{$args.id}", select: "data")
   "Admins only."
   loyaltyAudit(id: ID!): Loyalty @auth(requires: ADMIN) @rest(service: "loyalty", path: "/loyalty/{$args.id}", select: "data")
 }
@@ -238,6 +240,26 @@ describe('one instance, a schema per client', () => {
       headers: { 'apollographql-client-name': 'mobile' },
     });
     expect(admin.body).toEqual({ data: { loyaltyAudit: { points: 200 } } });
+  });
+
+  it('@rateLimit and the operation limits apply in a variant as in the base', async () => {
+    const token = await tokenFor('u9');
+    const headers = { 'x-api-key': mobileKey };
+    const codes: unknown[] = [];
+    for (let i = 0; i < 3; i++) {
+      const answer = await stack.graphql('{ loyaltyQuota(id: "u9") { points } }', { token, headers });
+      codes.push(answer.body.errors?.[0]?.extensions?.code ?? 'ok');
+    }
+    expect(codes).toEqual(['ok', 'ok', 'RATE_LIMITED']);
+    expect(loyaltyCalls('/loyalty')).toHaveLength(2);
+    // 31 aliases of a mobile field: refused before any upstream call, like in the base schema.
+    const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: loyaltySearch(term: "x") { tier }`).join(
+      ' ',
+    );
+    const refused = await stack.graphql(`{ ${aliases} }`, { headers });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    expect(loyaltyCalls('/search')).toHaveLength(0);
   });
 
   it('a client without a folder gets the base schema', async () => {
