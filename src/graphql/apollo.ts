@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { ErrorCode } from '../errors.js';
 import type { GatewayMetrics } from '../http/metrics.js';
 import type { GraphQLContext } from './context.js';
+import { jitGateway } from './executor.js';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -31,7 +32,8 @@ export interface ApolloOptions {
 export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContext> {
   const { metrics, logger, production } = options;
   return new ApolloServer<GraphQLContext>({
-    schema: options.schema,
+    // graphql-jit executes; Apollo keeps parsing, validation, the document cache and the plugins.
+    gateway: jitGateway(options.schema),
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
     // Apollo's own SIGINT/SIGTERM handlers would stop it at once, in the middle of the drain,
