@@ -262,6 +262,19 @@ describe('one instance, a schema per client', () => {
     expect(loyaltyCalls('/search')).toHaveLength(0);
   });
 
+  it("?client= opens that client's sandbox, which then selects its variant by header", async () => {
+    const page = async (path: string) => {
+      const response = await fetch(`${stack.url}${path}`, { headers: { accept: 'text/html' } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain('text/html');
+      return response.text();
+    };
+    expect(await page('/graphql?client=mobile')).toMatch(/apollographql-client-name[\\"]*:[\\"]*mobile/);
+    expect(await page('/graphql')).not.toContain('apollographql-client-name');
+    // A client without its own schema gets the base page.
+    expect(await page('/graphql?client=tv-app')).not.toContain('apollographql-client-name');
+  });
+
   it('a client without a folder gets the base schema', async () => {
     const answer = await stack.graphql('{ products(ids: ["p1"]) { id } }', {
       headers: { 'apollographql-client-name': 'tv-app' },

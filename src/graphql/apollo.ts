@@ -17,6 +17,8 @@ export interface ApolloOptions {
   schema: GraphQLSchema;
   introspection: boolean;
   sandbox: boolean;
+  /** The client whose schema variant this serves: its sandbox sends `apollographql-client-name`. */
+  client?: string;
   production: boolean;
   metrics: GatewayMetrics;
   logger: Logger;
@@ -59,7 +61,12 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
       options.sandbox
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        ? ApolloServerPluginLandingPageLocalDefault({
+            embed: options.client
+              ? { initialState: { sharedHeaders: { 'apollographql-client-name': options.client } } }
+              : true,
+            includeCookies: false,
+          })
         : ApolloServerPluginLandingPageDisabled(),
       operationMetricsPlugin(metrics),
     ],

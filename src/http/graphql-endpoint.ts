@@ -25,6 +25,8 @@ export async function createEndpoint(
   schema: GraphQLSchema,
   deps: HttpServerDeps,
   context: (request: FastifyRequest) => Promise<GraphQLContext>,
+  /** The client whose variant this is (none for the base): its sandbox selects it. */
+  client?: string,
 ): Promise<Endpoint> {
   const { config, metrics, logger } = deps;
   const gate = createOperationGate(schema, config.limits);
@@ -38,6 +40,7 @@ export async function createEndpoint(
     schema,
     introspection: config.server.introspection,
     sandbox: config.server.sandbox,
+    client,
     production: config.production,
     metrics,
     logger,

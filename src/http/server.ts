@@ -154,9 +154,9 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   // One Apollo server, operation gate and cache policy table per distinct schema, built now: a
   // request only picks one, so validation, execution and introspection see only its client's.
   const endpoints = new Map<GraphQLSchema, Endpoint>();
-  for (const { schema } of [deps.variants.base, ...deps.variants.clients.values()]) {
+  for (const { schema, client } of [deps.variants.base, ...deps.variants.clients.values()]) {
     if (endpoints.has(schema)) continue;
-    const endpoint = await createEndpoint(schema, deps, contextOf);
+    const endpoint = await createEndpoint(schema, deps, contextOf, client);
     endpoints.set(schema, endpoint);
     // Not Apollo's Fastify drain plugin: it closes Fastify from inside apollo.stop(), which
     // deadlocks when Fastify's own close runs apollo.stop(). Fastify drains; then Apollo stops.
@@ -176,6 +176,12 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       try {
         request.identity = await authenticator.authenticate(request.headers);
         request.endpoint = endpointFor(request.identity);
+        // A browser opening a variant's sandbox cannot send headers: `?client=` picks the page,
+        // which then sends apollographql-client-name itself. Like the header, it only selects.
+        const page = request.method === 'GET' ? (request.query as Record<string, unknown>) : undefined;
+        if (page && page.query === undefined && typeof page.client === 'string') {
+          request.endpoint = endpoints.get(deps.variants.select(page.client).schema)!;
+        }
         request.stats = createRequestStats(wantsFanout(request, request.identity, config.production));
       } catch (error) {
         const gql = error as { message?: string; extensions?: { code?: string } };
