@@ -391,6 +391,13 @@ describe('@rest, batched form', () => {
     const calls = loyaltyCalls('/ratings');
     expect(calls).toHaveLength(1);
     expect(calls[0]!.searchParams.get('productIds')!.split(',').sort()).toEqual([...thirty].sort());
+    // The fan-out report counts the keys of a batched @rest call like those of a built-in loader.
+    const traced = await stack.graphql('query ($ids: [ID!]!) { products(ids: $ids) { rating { stars } } }', {
+      variables: { ids: thirty },
+      headers: { 'x-api-key': partnerKey, 'x-switchboard-trace': '1' },
+    });
+    const fanout = traced.body.extensions?.fanout as { calls: { service: string; batchSize?: number }[] };
+    expect(fanout.calls.find((c) => c.service === 'loyalty')?.batchSize).toBe(30);
   });
 
   it('a list field takes every record of its key, in calls of at most maxSize keys', async () => {

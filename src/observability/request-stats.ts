@@ -40,7 +40,10 @@ export interface RequestStats {
     cacheHit: boolean,
   ): void;
   /** An answer served from the HTTP cache: no call made, but the report lists it. */
-  cacheHit(service: string, request: { method: string; path: string; query?: Record<string, string> }): void;
+  cacheHit(
+    service: string,
+    request: { method: string; path: string; query?: Record<string, string>; batchSize?: number },
+  ): void;
   cacheHits: number;
   /** Shortest freshness of the upstream GET answers used (ms; Infinity when none). */
   freshMs: number;
@@ -68,7 +71,7 @@ export function createRequestStats(withFanout: boolean): RequestStats {
     },
     cacheHit(service, request) {
       stats.cacheHits += 1;
-      const batchSize = batchSizeOf(request.query);
+      const batchSize = request.batchSize ?? batchSizeOf(request.query);
       stats.fanout?.push({
         service,
         method: request.method,

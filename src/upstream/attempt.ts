@@ -25,7 +25,7 @@ export async function attemptOnce(
   retry = 0,
 ): Promise<AttemptResult> {
   const started = ctx.stats?.callStarted() ?? performance.now();
-  const batchSize = batchSizeOf(request.query);
+  const batchSize = request.batchSize ?? batchSizeOf(request.query);
   const span = ctx.trace && startAttemptSpan(ctx.trace, service, replica.index, request, retry, batchSize);
   const event: UpstreamCallEvent = {
     service,

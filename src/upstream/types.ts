@@ -11,6 +11,8 @@ export interface UpstreamRequest {
   query?: Record<string, string>;
   /** JSON body (POST only). */
   body?: unknown;
+  /** Keys this call batches, when its query names them otherwise than `ids`/`userIds` (a batched `@rest`). */
+  batchSize?: number;
   /** Per-attempt timeout instead of the service's `timeoutMs` (a `@rest` field's own). */
   timeoutMs?: number;
   /** Contract headers the operation itself needs (e.g. `idempotency-key`), never caller headers. */

@@ -85,6 +85,7 @@ function createRestLoader(
             method: 'GET',
             path,
             query: { ...query, [batch.param]: part.join(',') },
+            batchSize: part.length,
           };
           if (spec.timeoutMs !== undefined) request.timeoutMs = spec.timeoutMs;
           const records = valueAt(await context.upstream.call(spec.service, request, call), spec.select);
