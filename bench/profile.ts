@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -27,6 +28,8 @@ export interface ProfileSummary {
   busyMs: number;
   idleMs: number;
   topFrames: FrameTime[];
+  /** Switchboard's own frames by total time (self + everything they called): what a change in src/ can save. */
+  topOwnTotals: { frame: string; totalMs: number; percent: number }[];
   byPackage: { pkg: string; selfMs: number; percent: number }[];
 }
 
@@ -53,6 +56,9 @@ export function summariseProfile(file: string, window?: ProfileWindow, top = 15)
     return beforeEndMs <= window.fromMsBeforeEnd && beforeEndMs >= window.toMsBeforeEnd;
   };
   const frames = new Map<string, { pkg: string; selfUs: number }>();
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  const ownTotals = new Map<string, number>();
   let idleUs = 0;
   let busyUs = 0;
   for (let i = 0; i < profile.samples.length; i++) {
@@ -77,6 +83,16 @@ export function summariseProfile(file: string, window?: ProfileWindow, top = 15)
     const entry = frames.get(key) ?? { pkg, selfUs: 0 };
     entry.selfUs += us;
     frames.set(key, entry);
+    // Each src/ frame on the sample's stack gets its time once, however deep it recurses.
+    const seen = new Set<string>();
+    for (let id: number | undefined = node.id; id !== undefined; id = parents.get(id)) {
+      const frame = byId.get(id)!.callFrame;
+      if (packageOf(frame.url, frame.functionName) !== 'switchboard (src/)') continue;
+      const own = `${frame.functionName || '(anonymous)'} ${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
+      if (seen.has(own)) continue;
+      seen.add(own);
+      ownTotals.set(own, (ownTotals.get(own) ?? 0) + us);
+    }
   }
   const percent = (us: number) => (100 * us) / Math.max(1, busyUs);
   const packages = new Map<string, number>();
@@ -88,6 +104,10 @@ export function summariseProfile(file: string, window?: ProfileWindow, top = 15)
       .sort((a, b) => b[1].selfUs - a[1].selfUs)
       .slice(0, top)
       .map(([frame, { pkg, selfUs }]) => ({ frame, pkg, selfMs: selfUs / 1000, percent: percent(selfUs) })),
+    topOwnTotals: [...ownTotals.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 2 * top)
+      .map(([frame, totalUs]) => ({ frame, totalMs: totalUs / 1000, percent: percent(totalUs) })),
     byPackage: [...packages.entries()]
       .sort((a, b) => b[1] - a[1])
       .map(([pkg, selfUs]) => ({ pkg, selfMs: selfUs / 1000, percent: percent(selfUs) })),
@@ -128,6 +148,12 @@ export function profileTable(summary: ProfileSummary): string {
     '| ---: | ---: | ---: | --- | --- |',
     ...summary.topFrames.map(
       (f, i) => `| ${i + 1} | ${f.percent.toFixed(1)} | ${f.selfMs.toFixed(0)} | ${f.pkg} | \`${f.frame}\` |`,
+    ),
+    '',
+    '| # | total % | total ms | switchboard frame (self + callees) |',
+    '| ---: | ---: | ---: | --- |',
+    ...summary.topOwnTotals.map(
+      (f, i) => `| ${i + 1} | ${f.percent.toFixed(1)} | ${f.totalMs.toFixed(0)} | \`${f.frame}\` |`,
     ),
     '',
     '| package | self % | self ms |',

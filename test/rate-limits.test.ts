@@ -347,6 +347,27 @@ describe('rateLimitDirectiveTransformer (on a schema of its own)', () => {
     expect(answer.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 60 });
   });
 
+  it('one limiter per field serves concurrent calls: each refusal reads its own decision', async () => {
+    // Decisions that come back in the reverse order of the calls, each with its own retry time.
+    const retryMs = [5_000, 30_000];
+    let calls = 0;
+    const backend = {
+      ...createMemoryBackend(),
+      slidingLog: async () => {
+        const index = calls++;
+        await new Promise((resolve) => setTimeout(resolve, 20 - 10 * index));
+        return { allowed: false, earlier: 1, retryAfterMs: retryMs[index]! };
+      },
+    };
+    const schema = rateLimitDirectiveTransformer(
+      makeExecutableSchema({ typeDefs: sdl('1', '"1m"'), resolvers: { Query: { a: () => ({ hit: 1 }) } } }),
+      backend,
+    );
+    const answer = await run(schema, '{ a { x: hit y: hit } }');
+    const retries = answer.errors?.map((e) => [e.path?.join('.'), e.extensions.retryAfterSeconds]);
+    expect(Object.fromEntries(retries ?? [])).toEqual({ 'a.x': 5, 'a.y': 30 });
+  });
+
   it('refuses a bad max or window at start-up, naming the field', () => {
     expect(() => schemaOf('0')).toThrow(/@rateLimit on A\.hit: max must be ≥ 1/);
     expect(() => schemaOf('1', '"soon"')).toThrow(/@rateLimit on A\.hit/);

@@ -32,9 +32,9 @@ class AtomicStore extends Store {
       this.windowMs,
     );
     this.last = decision;
-    // The limiter refuses when earlier + 1 > max: hand it `max` stamps to refuse, `earlier` to pass.
-    const now = Date.now();
-    return new Array<number>(decision.allowed ? decision.earlier : this.max).fill(now);
+    // The limiter refuses when stamps + 1 > max: hand it `max` stamps to refuse, none to pass
+    // (it filters and copies every stamp it is given: `earlier` of them would cost up to `max`).
+    return decision.allowed ? [] : new Array<number>(this.max).fill(Date.now());
   }
 
   override setForIdentity(): void {}

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayMetrics } from '../http/metrics.js';
 import type { RequestStats } from './request-stats.js';
 
@@ -16,6 +16,10 @@ declare module 'fastify' {
  * built from chosen fields, never from headers or variables.
  */
 export function registerRequestObservability(app: FastifyInstance, metrics: GatewayMetrics): void {
+  // The line holds only the chosen fields below, none of them an object a redact path could
+  // match, yet pino's wildcard paths (logger.ts) cost ~14 µs per line to walk them: this child
+  // writes to the same destination without them, at the root's level (set once, at start-up).
+  const accessLog = app.log.child({}, { redact: { paths: [] } });
   app.addHook('onRequest', async () => {
     metrics.inFlight.inc();
   });
@@ -34,11 +38,16 @@ export function registerRequestObservability(app: FastifyInstance, metrics: Gate
   app.addHook('onResponse', async (request, reply) => {
     metrics.inFlight.dec();
     if (request.routeOptions.url !== '/graphql' || request.method === 'OPTIONS') return;
-    logRequest(request, reply, metrics);
+    logRequest(request, reply, metrics, accessLog);
   });
 }
 
-function logRequest(request: FastifyRequest, reply: FastifyReply, metrics: GatewayMetrics): void {
+function logRequest(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  metrics: GatewayMetrics,
+  accessLog: FastifyBaseLogger,
+): void {
   const stats = request.stats;
   const client = request.identity?.clientName ?? 'anonymous';
   const status = reply.statusCode;
@@ -54,7 +63,8 @@ function logRequest(request: FastifyRequest, reply: FastifyReply, metrics: Gatew
       reply.elapsedTime / 1000,
     );
   }
-  request.log.info(
+  // reqId: the binding request.log would have added.
+  accessLog.info(
     {
       reqId: request.id,
       client,
