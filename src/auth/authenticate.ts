@@ -1,7 +1,7 @@
 import type { AuthConfig } from '../config/types.js';
 import { gatewayError } from '../errors.js';
 import { createApiKeyRegistry } from './api-keys.js';
-import type { Identity } from './identity.js';
+import { clientNamePattern, type Identity } from './identity.js';
 import { createJwtVerifier, type JwtVerifierOptions, type VerifiedToken } from './jwt.js';
 
 /** Request headers as node:http gives them: lower-case names. */
@@ -15,10 +15,6 @@ export interface Authenticator {
    */
   authenticate(headers: RequestHeaders): Promise<Identity>;
 }
-
-// What a client may call itself through `apollographql-client-name`: the name lands in metrics
-// labels, logs and the upstream `x-client-name` header, so anything else is ignored.
-const SANE_CLIENT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 function unauthenticated(message: string) {
   return gatewayError('UNAUTHENTICATED', message, { httpStatus: true });
@@ -67,7 +63,7 @@ export function createAuthenticator(auth: AuthConfig, options: JwtVerifierOption
       const claimed = headers['apollographql-client-name'];
       const clientName =
         key?.client ??
-        (typeof claimed === 'string' && SANE_CLIENT_NAME.test(claimed) ? claimed : 'anonymous');
+        (typeof claimed === 'string' && clientNamePattern.test(claimed) ? claimed : 'anonymous');
       const identity: Identity = { role: user?.role ?? 'USER', clientName, apiKey: key !== undefined };
       if (key) {
         identity.tier = key.tier;

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { clientNamePattern } from '../auth/identity.js';
 
 /** One client's extension files, as found in `clients.dir`. */
 export interface ClientSource {
@@ -15,10 +16,6 @@ export interface ClientSources {
   clients: ClientSource[];
   missing: boolean;
 }
-
-// The same names a caller may claim through apollographql-client-name (src/auth/authenticate.ts):
-// a folder with any other name could never be selected.
-const clientName = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The base schema's name among the variants: its snapshot is `base.graphql`, so no client may take it. */
 export const baseVariantName = 'base';
@@ -41,7 +38,8 @@ export async function readClientSources(dir: string): Promise<ClientSources> {
   }
   const clients: ClientSource[] = [];
   for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => compare(a.name, b.name))) {
-    if (!clientName.test(entry.name)) {
+    // A folder with any other name could never be selected by a key or the header.
+    if (!clientNamePattern.test(entry.name)) {
       throw new ClientSourceError(
         `${display(join(dir, entry.name))}: a client folder's name must be 1-64 letters, digits, ".", "_" or "-"`,
       );

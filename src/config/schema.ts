@@ -1,3 +1,4 @@
+import { clientNamePattern } from '../auth/identity.js';
 import type { IntNode, Invalid, NumberNode, SchemaOf, StringNode } from './schema-nodes.js';
 import type { BreakerConfig, GatewayConfig, TierConfig, UpstreamConfig } from './types.js';
 
@@ -183,7 +184,7 @@ export const gatewaySchema: SchemaOf<GatewayConfig> = {
               client: {
                 kind: 'string',
                 required: true,
-                pattern: /^[A-Za-z0-9._-]{1,64}$/,
+                pattern: clientNamePattern,
                 patternHint: 'be 1 to 64 letters, digits, dots, dashes or underscores',
               },
               tier: { kind: 'string', required: true },

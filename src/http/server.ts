@@ -162,8 +162,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     // deadlocks when Fastify's own close runs apollo.stop(). Fastify drains; then Apollo stops.
     app.addHook('onClose', async () => endpoint.apollo.stop());
   }
-  const endpointFor = (identity: Identity): Endpoint =>
-    endpoints.get(deps.variants.select(identity.clientName).schema)!;
+  const endpointFor = (clientName: string): Endpoint =>
+    endpoints.get(deps.variants.select(clientName).schema)!;
   const baseEndpoint = endpoints.get(deps.variants.base.schema)!;
 
   app.route({
@@ -175,12 +175,12 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
       if (request.method === 'OPTIONS') return;
       try {
         request.identity = await authenticator.authenticate(request.headers);
-        request.endpoint = endpointFor(request.identity);
+        request.endpoint = endpointFor(request.identity.clientName);
         // A browser opening a variant's sandbox cannot send headers: `?client=` picks the page,
         // which then sends apollographql-client-name itself. Like the header, it only selects.
         const page = request.method === 'GET' ? (request.query as Record<string, unknown>) : undefined;
         if (page && page.query === undefined && typeof page.client === 'string') {
-          request.endpoint = endpoints.get(deps.variants.select(page.client).schema)!;
+          request.endpoint = endpointFor(page.client);
         }
         request.stats = createRequestStats(wantsFanout(request, request.identity, config.production));
       } catch (error) {
