@@ -75,3 +75,17 @@ export const upstreamCodes: ReadonlySet<string> = new Set([
   ErrorCode.UPSTREAM_UNAVAILABLE,
   ErrorCode.UPSTREAM_ERROR,
 ]);
+
+/** A request-level error in the GraphQL response shape, so clients parse one format everywhere. */
+export function errorBody(
+  code: ErrorCode,
+  message: string,
+  extras: Record<string, unknown> = {},
+): { errors: { message: string; extensions: Record<string, unknown> }[] } {
+  return { errors: [{ message, extensions: { code, ...extras } }] };
+}
+
+/** A 429 body: RATE_LIMITED with when to retry. */
+export function rateLimitedBody(message: string, retryAfterSeconds: number) {
+  return errorBody(ErrorCode.RATE_LIMITED, message, { retryAfterSeconds });
+}

@@ -1,25 +1,30 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { FastifyInstance } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/authenticate.js';
-import { createMemoryResponseCache, createRedisResponseCache } from './cache/response-cache.js';
+import { createResponseCache } from './cache/response-cache.js';
 import { buildVariants, composeVariants } from './clients/variants.js';
 import type { GatewayConfig } from './config/types.js';
+import { createEndpoint, type Endpoint } from './graphql/endpoint.js';
 import { createSchema } from './graphql/schema.js';
 import type { Readiness } from './http/health.js';
-import { createMetrics, type GatewayMetrics } from './http/metrics.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './logger.js';
+import { createMetrics, type GatewayMetrics } from './metrics/metrics.js';
 import { createTracing } from './observability/tracing.js';
+import { createApqStore } from './persisted/apq-store.js';
 import { createPersistedOperations } from './persisted/persisted-operations.js';
 import { loadTrustedDocuments } from './persisted/trusted-documents.js';
+import { registerGraphQLRoute } from './pipeline/index.js';
 import { createRateLimitBackend } from './ratelimit/index.js';
-import { createRedisClient } from './ratelimit/redis-client.js';
 import { createTierLimiter } from './ratelimit/tiers.js';
+import { createCacheStores } from './cache/stores.js';
+import { createRedisClient } from './stores/redis-client.js';
 import { createUpstreamClient } from './upstream/client.js';
-import { createMemoryHttpCache, createRedisHttpCache } from './upstream/http-cache.js';
+import { httpTransportModule } from './upstream/transport/index.js';
 
-/** A running-or-ready gateway: the composition root of every part, in request order. */
+/** A running-or-ready gateway: the composition root of every part. */
 export interface Gateway {
   app: FastifyInstance;
   metrics: GatewayMetrics;
@@ -52,30 +57,32 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         // not a quarter second per lookup.
         createRedisClient(config.redis.url, logger, 50)
       : undefined;
+  const stores = createCacheStores(config, cacheRedis, metrics);
   const upstream = createUpstreamClient(config.upstreams, {
-    ...metrics.upstreamObservers,
-    cache: !config.cache.upstream
-      ? undefined
-      : cacheRedis
-        ? createRedisHttpCache(cacheRedis)
-        : createMemoryHttpCache(config.cache.maxEntries),
-    onCall(event) {
-      metrics.upstreamObservers.onCall(event);
-      if (event.outcome === 'ok') return;
-      // One line per failed attempt; addresses stay out (replica is an index), as do bodies.
-      logger[event.outcome === 'client_error' ? 'info' : 'warn'](
-        {
-          reqId: event.requestId,
-          service: event.service,
-          replica: event.replica,
-          method: event.method,
-          path: event.path,
-          status: event.status,
-          outcome: event.outcome,
-          durationMs: Math.round(event.durationMs * 10) / 10,
-        },
-        'upstream call failed',
-      );
+    transports: { http: httpTransportModule },
+    stores: stores.upstream,
+    events: {
+      ...metrics.upstreamEvents,
+      call(event) {
+        metrics.upstreamEvents.call(event);
+        if (event.outcome === 'ok') return;
+        // One line per failed attempt; addresses stay out (replica is an index), as do bodies
+        // and query strings (a path may carry an argument's value only through `@rest`).
+        logger[event.outcome === 'client_error' ? 'info' : 'warn'](
+          {
+            reqId: event.requestId,
+            service: event.service,
+            replica: event.replica,
+            method: event.method,
+            path: event.path,
+            status: event.status,
+            outcome: event.outcome,
+            retry: event.retry,
+            durationMs: Math.round(event.durationMs * 10) / 10,
+          },
+          'upstream call failed',
+        );
+      },
     },
   });
   const tracing = createTracing(config.tracing, {
@@ -84,44 +91,56 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   const rateLimits = createRateLimitBackend(config, logger, metrics);
   const tiers = createTierLimiter(config.rateLimits, rateLimits);
+  const trackStale = Object.values(config.upstreams).some((u) => u.staleIfErrorSeconds > 0);
   const variants = buildVariants(composed, (typeDefs) =>
     createSchema(rateLimits, {
       typeDefs,
       isDeclared,
+      trackStale,
       onRateLimited: () => metrics.rejections.inc({ reason: 'field_rate_limit' }),
     }),
   );
   for (const warning of variants.warnings) logger.warn(warning);
-  if (variants.clients.size > 0)
-    logger.info({ clients: [...variants.clients.keys()] }, 'client schemas loaded');
-  const persisted = createPersistedOperations({
-    persistedQueries: config.persistedQueries,
-    trustedDocuments: config.trustedDocuments,
-    trusted,
-    redis: cacheRedis,
-    metrics,
-  });
+  if (variants.clients.size > 0) logger.info({ clients: [...variants.clients.keys()] }, 'client schemas loaded');
   if (config.trustedDocuments.mode !== 'off') {
     const { mode } = config.trustedDocuments;
     logger.info({ mode, documents: trusted.counts }, 'trusted documents loaded');
   }
-  const responseCache = !config.cache.responses
-    ? undefined
-    : cacheRedis
-      ? createRedisResponseCache(cacheRedis)
-      : createMemoryResponseCache(config.cache.responseMaxBytes);
-  const app = await createHttpServer({
-    config,
-    variants,
-    responseCache,
+  const persisted = createPersistedOperations({
+    persistedQueries: config.persistedQueries,
+    trustedDocuments: config.trustedDocuments,
+    trusted,
+    store: config.persistedQueries.apq
+      ? createApqStore({ maxBytes: config.persistedQueries.maxCacheBytes, redis: cacheRedis })
+      : undefined,
+    onRefused: (reason) => metrics.rejections.inc({ reason }),
+  });
+
+  const app = await createHttpServer({ config, metrics, logger, readiness, tracing });
+  // One endpoint (analyzer and Apollo server) per distinct schema, built now: a request only
+  // picks one, so validation, execution and introspection see only its client's.
+  const endpoints = new Map<GraphQLSchema, Endpoint>();
+  for (const { schema, client } of [variants.base, ...variants.clients.values()]) {
+    if (endpoints.has(schema)) continue;
+    const endpoint = await createEndpoint(schema, { config, metrics, logger, client });
+    endpoints.set(schema, endpoint);
+    // Not Apollo's Fastify drain plugin: it closes Fastify from inside apollo.stop(), which
+    // deadlocks when Fastify's own close runs apollo.stop(). Fastify drains; then Apollo stops.
+    app.addHook('onClose', async () => endpoint.apollo.stop());
+  }
+  registerGraphQLRoute(app, {
     authenticator,
-    upstream,
+    endpointFor: (client) => endpoints.get(variants.select(client).schema)!,
     tiers,
-    metrics,
-    logger,
-    readiness,
-    tracing,
     persisted,
+    responseCache: stores.responses && createResponseCache(stores.responses),
+    upstream,
+    metrics,
+    tracing,
+    requestTimeoutMs: config.server.requestTimeoutMs,
+    maxOperationsPerBatch: config.limits.maxOperationsPerBatch,
+    production: config.production,
+    trackStale,
   });
   app.addHook('onClose', async () => {
     await upstream.close();

@@ -1,13 +1,32 @@
-import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { createHash, randomBytes } from 'node:crypto';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 
-/** A cached GraphQL answer: its body, and what its Cache-Control said when stored. */
+/** A cached GraphQL answer: its body and what its Cache-Control said when stored. */
 export interface CachedResponse {
   body: string;
   scope: 'PUBLIC' | 'PRIVATE';
-  /** Seconds since it was stored, and the max-age it was stored with. */
-  ageSeconds: number;
   maxAge: number;
+  /** Epoch ms when stored: its `Age`. */
+  storedAt: number;
+}
+
+/**
+ * Everything an answer depends on, and so everything its cache key is made of. Two requests
+ * that differ in any of these never share an entry:
+ * - the schema variant (`client`): validation and fields differ per client;
+ * - the operation: its text, its name and its variables;
+ * - for PRIVATE answers, the user and the user's role (a role change must not serve an answer
+ *   computed for the old role).
+ * Upstream answers can only vary on headers the gateway derives from these (client, user, role):
+ * an answer varying on anything else is never stored (response-policy.ts).
+ */
+export interface ResponseKeyParts {
+  client: string;
+  query: string;
+  operationName: string | undefined;
+  variables: unknown;
+  /** Set for PRIVATE answers. */
+  user?: { id: string; role: string };
 }
 
 /**
@@ -16,98 +35,41 @@ export interface CachedResponse {
  * of that user's cached answers are unreachable at once (no index of keys to maintain).
  */
 export interface ResponseCache {
-  get(key: string, userId: string | undefined): Promise<CachedResponse | undefined>;
-  set(key: string, userId: string | undefined, entry: Omit<CachedResponse, 'ageSeconds'>): Promise<void>;
+  get(parts: ResponseKeyParts): Promise<CachedResponse | undefined>;
+  set(parts: ResponseKeyParts, entry: CachedResponse): Promise<void>;
   invalidateUser(userId: string): Promise<void>;
 }
 
-/** The cache key of an operation for a client: same text, name and variables, same answer. */
-export function responseKey(
-  client: string,
-  query: string,
-  operationName: unknown,
-  variables: unknown,
-): string {
-  return createHash('sha256')
-    .update(`${client}\n${typeof operationName === 'string' ? operationName : ''}\n${query}\n`)
-    .update(typeof variables === 'string' ? variables : JSON.stringify(variables ?? null))
-    .digest('base64url');
-}
-
-/** In memory, bounded by total body size (LRU by Map insertion order). */
-export function createMemoryResponseCache(maxBytes: number, now = () => Date.now()): ResponseCache {
-  const entries = new Map<string, { entry: Omit<CachedResponse, 'ageSeconds'>; storedAt: number }>();
-  const versions = new Map<string, number>();
-  let bytes = 0;
-  const fullKey = (key: string, userId?: string) =>
-    userId ? `${key}:u:${userId}:${versions.get(userId) ?? 0}` : key;
-  const drop = (key: string) => {
-    const old = entries.get(key);
-    if (!old) return;
-    entries.delete(key);
-    bytes -= old.entry.body.length;
+/** The response cache on a KeyValueCache (memory bounded in bytes, or Redis shared by instances). */
+export function createResponseCache(store: KeyValueCache<CachedResponse | string>): ResponseCache {
+  const versionOf = async (userId: string) => ((await store.get(`v:${userId}`)) as string | undefined) ?? '0';
+  const keyOf = async (parts: ResponseKeyParts): Promise<string> => {
+    const hash = createHash('sha256').update(
+      JSON.stringify([
+        parts.client,
+        parts.operationName ?? '',
+        parts.query,
+        typeof parts.variables === 'string' ? parts.variables : (parts.variables ?? null),
+      ]),
+    );
+    if (!parts.user) return `e:${hash.digest('base64url')}`;
+    const { id, role } = parts.user;
+    return `e:${hash.update(`\n${id}\n${role}\n${await versionOf(id)}`).digest('base64url')}`;
   };
   return {
-    async get(key, userId) {
-      const k = fullKey(key, userId);
-      const found = entries.get(k);
-      if (!found) return undefined;
-      const ageSeconds = Math.floor((now() - found.storedAt) / 1000);
-      if (ageSeconds >= found.entry.maxAge) {
-        drop(k);
-        return undefined;
-      }
-      entries.delete(k);
-      entries.set(k, found);
-      return { ...found.entry, ageSeconds };
+    async get(parts) {
+      const entry = (await store.get(await keyOf(parts))) as CachedResponse | undefined;
+      if (!entry || typeof entry !== 'object') return undefined;
+      // Stored under its scope: a PUBLIC look-up never finds a PRIVATE entry, nor the reverse.
+      if ((entry.scope === 'PRIVATE') !== (parts.user !== undefined)) return undefined;
+      return Date.now() - entry.storedAt < entry.maxAge * 1000 ? entry : undefined;
     },
-    async set(key, userId, entry) {
-      if (entry.body.length > maxBytes / 10) return; // one answer may not evict a tenth of the cache
-      const k = fullKey(key, userId);
-      drop(k);
-      entries.set(k, { entry, storedAt: now() });
-      bytes += entry.body.length;
-      while (bytes > maxBytes) drop(entries.keys().next().value!);
+    async set(parts, entry) {
+      await store.set(await keyOf(parts), entry, { ttl: entry.maxAge });
     },
     async invalidateUser(userId) {
-      versions.set(userId, (versions.get(userId) ?? 0) + 1);
-    },
-  };
-}
-
-/** In Redis, shared by every instance; a Redis failure is a miss, never an error. */
-export function createRedisResponseCache(redis: Redis, prefix = 'switchboard:rc:'): ResponseCache {
-  const fullKey = async (key: string, userId?: string) =>
-    userId
-      ? `${prefix}e:${key}:u:${userId}:${(await redis.get(`${prefix}v:${userId}`)) ?? 0}`
-      : `${prefix}e:${key}`;
-  return {
-    async get(key, userId) {
-      try {
-        const text = await redis.get(await fullKey(key, userId));
-        if (text === null) return undefined;
-        const stored = JSON.parse(text) as Omit<CachedResponse, 'ageSeconds'> & { storedAt: number };
-        const ageSeconds = Math.max(0, Math.floor((Date.now() - stored.storedAt) / 1000));
-        return { body: stored.body, scope: stored.scope, maxAge: stored.maxAge, ageSeconds };
-      } catch {
-        return undefined;
-      }
-    },
-    async set(key, userId, entry) {
-      try {
-        const value = JSON.stringify({ ...entry, storedAt: Date.now() });
-        await redis.set(await fullKey(key, userId), value, 'EX', entry.maxAge);
-      } catch {
-        // a cache that cannot store is a cache that misses
-      }
-    },
-    async invalidateUser(userId) {
-      try {
-        // Versions outlive the entries they guard by far; a day bounds the key's life.
-        await redis.multi().incr(`${prefix}v:${userId}`).expire(`${prefix}v:${userId}`, 86_400).exec();
-      } catch {
-        // If Redis is down, entries cannot be read either.
-      }
+      // Versions outlive the entries they guard by far; a day bounds the key's life.
+      await store.set(`v:${userId}`, randomBytes(6).toString('base64url'), { ttl: 86_400 });
     },
   };
 }

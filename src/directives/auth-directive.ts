@@ -2,7 +2,7 @@ import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { type Role, roleSatisfies } from '../auth/identity.js';
 import { ErrorCode, gatewayError } from '../errors.js';
-import type { GraphQLContext } from '../graphql/context.js';
+import type { GraphQLContext } from '../context/graphql-context.js';
 
 /**
  * `@auth(requires: Role = USER)` on a field or a whole type. Applied once at start-up with

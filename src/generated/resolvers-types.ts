@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { UserModel, OrderModel, OrderItemModel, ProductModel, NotificationModel, MoneyModel, DashboardModel } from '../resolvers/models.js';
-import type { GraphQLContext } from '../graphql/context.js';
+import type { UserModel, OrderModel, OrderItemModel, ProductModel, NotificationModel, MoneyModel, DashboardModel } from '../services/models.js';
+import type { GraphQLContext } from '../context/graphql-context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };

@@ -1,4 +1,5 @@
-import { ApolloServer, type ApolloServerPlugin, type PersistedQueryOptions } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { unwrapResolverError } from '@apollo/server/errors';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -6,11 +7,12 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../errors.js';
-import type { GatewayMetrics } from '../http/metrics.js';
-import type { GraphQLContext } from './context.js';
+import type { GatewayMetrics } from '../metrics/metrics.js';
+import type { GraphQLContext } from '../context/graphql-context.js';
+import { observabilityPlugin } from '../observability/apollo-plugin.js';
 import { jitGateway } from './executor.js';
 
 export interface ApolloOptions {
@@ -24,10 +26,8 @@ export interface ApolloOptions {
   logger: Logger;
   /** The parser's token limit (the operation gate checks it first; this is the backstop). */
   maxTokens: number;
-  /** APQ and trusted documents (src/persisted/): where hashes are looked up; false turns them off. */
-  persistedQueries: PersistedQueryOptions | false;
-  /** Extra plugins (e.g. the stale-if-error report). */
-  plugins?: ApolloServerPlugin<GraphQLContext>[];
+  /** Where Apollo finds documents already parsed and validated (the operation analyzer's). */
+  documentStore: KeyValueCache<DocumentNode>;
 }
 
 /** Creates (not starts) the Apollo Server that executes operations against the schema. */
@@ -42,7 +42,9 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
     // and then re-raise the signal. The CLI owns the signals; Fastify's close stops Apollo last.
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: options.maxTokens },
-    persistedQueries: options.persistedQueries,
+    // APQ and trusted documents are resolved before Apollo (src/persisted/): it always gets a text.
+    persistedQueries: false,
+    documentStore: options.documentStore,
     // Arrays of operations are accepted; their size is bounded by limits.maxOperationsPerBatch
     // in the operation gate before Apollo sees them.
     allowBatchedHttpRequests: true,
@@ -56,7 +58,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
         logger,
       ),
     plugins: [
-      ...(options.plugins ?? []),
+      observabilityPlugin(),
       // Apollo's cache-control plugin wraps every resolver (~14% CPU, STACK-NOTES); hints are unused.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginUsageReportingDisabled(),

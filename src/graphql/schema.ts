@@ -5,6 +5,7 @@ import { authDirectiveTransformer } from '../directives/auth-directive.js';
 import { rateLimitDirectiveTransformer } from '../directives/rate-limit-directive.js';
 import { restDirectiveTransformer } from '../directives/rest/transformer.js';
 import type { RateLimitBackend } from '../ratelimit/backend.js';
+import { reportDegradedFields } from '../resolvers/degraded-fields.js';
 import { resolvers } from '../resolvers/index.js';
 
 export interface SchemaOptions {
@@ -13,6 +14,8 @@ export interface SchemaOptions {
   onRateLimited?: (field: string) => void;
   /** Whether a `@rest` field's service is under `upstreams` (default: all are). */
   isDeclared?: (service: string) => boolean;
+  /** Some service has stale-if-error: fields report answers from stale records (`extensions.degraded`). */
+  trackStale?: boolean;
 }
 
 /**
@@ -24,5 +27,6 @@ export function createSchema(rateLimits: RateLimitBackend, options: SchemaOption
   const typeDefs = options.typeDefs ?? [loadBaseSchema().document];
   const schema = makeExecutableSchema({ typeDefs, resolvers });
   const withRest = restDirectiveTransformer(schema, options.isDeclared ?? (() => true));
-  return authDirectiveTransformer(rateLimitDirectiveTransformer(withRest, rateLimits, options.onRateLimited));
+  const directed = authDirectiveTransformer(rateLimitDirectiveTransformer(withRest, rateLimits, options.onRateLimited));
+  return options.trackStale ? reportDegradedFields(directed) : directed;
 }

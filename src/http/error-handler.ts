@@ -1,18 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCode } from '../errors.js';
-
-/** A request-level error in the GraphQL response shape, so clients parse one format everywhere. */
-export function errorBody(
-  code: ErrorCode,
-  message: string,
-): { errors: { message: string; extensions: { code: ErrorCode } }[] } {
-  return { errors: [{ message, extensions: { code } }] };
-}
-
-/** A 429 body: RATE_LIMITED with when to retry. */
-export function rateLimitedBody(message: string, retryAfterSeconds: number) {
-  return { errors: [{ message, extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds } }] };
-}
+import { ErrorCode, errorBody } from '../errors.js';
 
 // Fastify's own messages can name internals (parser positions, limits in bytes are fine):
 // answer with fixed, documented texts instead.

@@ -1,7 +1,7 @@
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance } from 'fastify';
-import { errorBody } from './error-handler.js';
-import type { GatewayMetrics } from './metrics.js';
+import { errorBody } from '../errors.js';
+import type { GatewayMetrics } from '../metrics/metrics.js';
 
 // Probes and scrapes must keep answering under load: an orchestrator that sees /health fail
 // restarts a gateway that is merely busy, which makes the overload worse.

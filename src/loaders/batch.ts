@@ -1,9 +1,20 @@
 import { ErrorCode } from '../errors.js';
+import type { RecordGuard } from '../services/contract.js';
 import { upstreamFailure } from '../upstream/errors.js';
-import type { RecordGuard } from './contract.js';
+import type { CallContext } from '../upstream/types.js';
 
-/** The services' batch endpoints take at most this many ids per call (upstreams.openapi.yaml). */
+/** The services' batch endpoints take at most this many ids per call (docs/upstreams.openapi.yaml). */
 export const maxIdsPerCall = 100;
+
+/**
+ * Whether a value can travel as ONE id in a comma-separated list: an id holding a comma would
+ * become several ids upstream (a JWT `sub` of "u2,u1" would fetch u1's records), and one id of
+ * 100 commas would cost 100 records. Such an id names nothing: its key resolves to null (or an
+ * empty list) without a call.
+ */
+export function isListableId(id: string): boolean {
+  return id.length > 0 && !id.includes(',');
+}
 
 /** Splits ids into chunks the services accept. */
 export function chunk<T>(items: readonly T[], size = maxIdsPerCall): T[][] {
@@ -13,9 +24,32 @@ export function chunk<T>(items: readonly T[], size = maxIdsPerCall): T[][] {
 }
 
 /**
+ * A DataLoader batch function that runs as one unit of the request's observation: when the
+ * request is traced, each batch is one `load <service>` span and its calls hang under it.
+ */
+export function observedBatch<K, V>(
+  ctx: CallContext,
+  service: string,
+  batch: (keys: readonly K[], call: CallContext) => Promise<V[]>,
+): (keys: readonly K[]) => Promise<V[]> {
+  return async (keys) => {
+    const watch = ctx.observer?.batch?.(service, keys.length);
+    if (!watch) return batch(keys, ctx);
+    try {
+      const values = await batch(keys, { ...ctx, observer: watch.observer });
+      watch.end();
+      return values;
+    } catch (error) {
+      watch.end(error);
+      throw error;
+    }
+  };
+}
+
+/**
  * Checks that a batch answer is an array of records of the contract's shape (`isRecord`, see
- * contract.ts): anything else is not the contract's JSON and fails the call as UPSTREAM_ERROR
- * instead of reaching resolvers.
+ * services/contract.ts): anything else is not the contract's JSON and fails the call as
+ * UPSTREAM_ERROR instead of reaching resolvers.
  */
 export function expectRecords<T>(service: string, value: unknown, isRecord: RecordGuard<T>): T[] {
   if (Array.isArray(value) && value.every(isRecord)) return value;

@@ -1,14 +1,14 @@
 import DataLoader from 'dataloader';
-import { tracedBatch } from '../observability/tracing.js';
+import type { RecordGuard } from '../services/contract.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import type { CallContext } from '../upstream/types.js';
-import { chunk, expectRecords } from './batch.js';
-import type { RecordGuard } from './contract.js';
+import { chunk, expectRecords, isListableId, observedBatch } from './batch.js';
 
 /**
  * A loader for a batch look-up endpoint (`GET /users?ids=`, `GET /products?ids=`): all keys
  * asked in one tick become calls of at most 100 ids, made in parallel; results are matched by
- * id (services don't keep order) and unknown ids resolve to null. Each batch is one span when traced.
+ * id (services don't keep order) and unknown ids resolve to null. The calls are marked as entity
+ * look-ups, so the entity cache may answer some ids and ask only for the rest.
  */
 export function createByIdLoader<T extends { id: string }>(
   client: UpstreamClient,
@@ -18,12 +18,16 @@ export function createByIdLoader<T extends { id: string }>(
   isRecord: RecordGuard<T>,
 ): DataLoader<string, T | null> {
   return new DataLoader<string, T | null>(
-    tracedBatch(ctx, service, async (ids, call) => {
+    observedBatch(ctx, service, async (ids, call) => {
       const answers = await Promise.all(
-        chunk(ids).map(async (part) =>
+        chunk(ids.filter(isListableId)).map(async (part) =>
           expectRecords(
             service,
-            await client.call(service, { method: 'GET', path, query: { ids: part.join(',') } }, call),
+            await client.call(
+              service,
+              { method: 'GET', path, query: { ids: part.join(',') }, entities: { param: 'ids', key: 'id' } },
+              call,
+            ),
             isRecord,
           ),
         ),

@@ -1,19 +1,20 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { GatewayMetrics } from '../http/metrics.js';
-import type { RequestStats } from './request-stats.js';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { GatewayMetrics } from '../metrics/metrics.js';
+
+const ended = Symbol('request accounted');
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The request's cost accounting, from identity onwards (GraphQL routes only). */
-    stats?: RequestStats;
+    [ended]?: true;
   }
 }
 
 /**
  * One log line per GraphQL request (id, client, operation, status, duration, upstream calls,
- * error codes), `Server-Timing` on every GraphQL answer (gateway vs upstream time), the
- * operation-duration histogram and the in-flight gauge. Secrets never reach the line: it is
- * built from chosen fields, never from headers or variables.
+ * error codes), the operation-duration histogram and the in-flight gauge. A request whose caller
+ * went away before the answer still ends as a request: status 499 (the convention of nginx), logged
+ * and counted, exactly once. Secrets never reach the line: it is built from chosen fields, never
+ * from headers or variables.
  */
 export function registerRequestObservability(app: FastifyInstance, metrics: GatewayMetrics): void {
   // The line holds only the chosen fields below, none of them an object a redact path could
@@ -23,58 +24,45 @@ export function registerRequestObservability(app: FastifyInstance, metrics: Gate
   app.addHook('onRequest', async () => {
     metrics.inFlight.inc();
   });
-  app.addHook('onSend', async (request, reply, payload) => {
-    const stats = request.stats;
-    if (stats) {
-      const totalMs = performance.now() - stats.startedAt;
-      const upstreamMs = Math.min(stats.upstreamMs, totalMs);
-      void reply.header(
-        'server-timing',
-        `gateway;dur=${(totalMs - upstreamMs).toFixed(1)}, upstream;dur=${upstreamMs.toFixed(1)};desc="${stats.upstreamCalls} calls"`,
-      );
-    }
-    return payload;
-  });
-  app.addHook('onResponse', async (request, reply) => {
+  const end = (request: FastifyRequest, status: number, durationMs: number) => {
+    if (request[ended]) return;
+    request[ended] = true;
     metrics.inFlight.dec();
-    if (request.routeOptions.url !== '/graphql' || request.method === 'OPTIONS') return;
-    logRequest(request, reply, metrics, accessLog);
-  });
+    metrics.httpRequests.inc({ route: request.routeOptions.url ?? 'unmatched', status: String(status) });
+    if (request.graphql) logGraphQLRequest(request, status, durationMs, metrics, accessLog);
+  };
+  app.addHook('onResponse', async (request, reply) => end(request, reply.statusCode, reply.elapsedTime));
+  app.addHook('onRequestAbort', async (request) => end(request, 499, performance.now() - (request.graphql?.stats.startedAt ?? performance.now())));
 }
 
-function logRequest(
+function logGraphQLRequest(
   request: FastifyRequest,
-  reply: FastifyReply,
+  status: number,
+  elapsedMs: number,
   metrics: GatewayMetrics,
   accessLog: FastifyBaseLogger,
 ): void {
-  const stats = request.stats;
-  const client = request.identity?.clientName ?? 'anonymous';
-  const status = reply.statusCode;
-  const durationMs = Math.round(reply.elapsedTime * 10) / 10;
-  if (stats) {
-    const outcome = status >= 400 ? 'error' : stats.errorCodes.length > 0 ? 'partial' : 'success';
-    metrics.operationDuration.observe(
-      {
-        operation: metrics.operationLabel(stats.operationName),
-        client: metrics.clientLabel(client),
-        outcome,
-      },
-      reply.elapsedTime / 1000,
-    );
-  }
+  const state = request.graphql!;
+  const stats = state.stats;
+  const client = state.identity?.clientName ?? 'anonymous';
+  const outcome =
+    status === 499 ? 'abandoned' : status >= 400 ? 'error' : stats.errorCodes.length > 0 ? 'partial' : 'success';
+  metrics.operationDuration.observe(
+    { operation: metrics.operationLabel(stats.operationName), client: metrics.clientLabel(client), outcome },
+    elapsedMs / 1000,
+  );
   // reqId: the binding request.log would have added.
   accessLog.info(
     {
       reqId: request.id,
       client,
-      operation: stats?.operationName ?? null,
-      type: stats?.operationType ?? null,
+      operation: stats.operationName ?? null,
+      type: stats.operationType ?? null,
       status,
-      durationMs,
-      upstreamCalls: stats?.upstreamCalls ?? 0,
-      upstreamMs: stats ? Math.round(stats.upstreamMs * 10) / 10 : 0,
-      errorCodes: stats?.errorCodes ?? [],
+      durationMs: Math.round(elapsedMs * 10) / 10,
+      upstreamCalls: stats.upstreamCalls,
+      upstreamMs: Math.round(stats.upstreamMs * 10) / 10,
+      errorCodes: stats.errorCodes,
     },
     'graphql request',
   );

@@ -1,11 +1,11 @@
-import type { UpstreamCallEvent } from '../upstream/types.js';
+import type { AnswerFreshness, ServedFrom, UpstreamCallEvent, UpstreamRequest } from '../upstream/types.js';
 
-/** One upstream call as the fan-out report shows it. */
+/** One upstream call (or an answer given without one) as the fan-out report shows it. */
 export interface FanoutEntry {
   service: string;
   method: string;
   path: string;
-  /** Ids asked for in one batch call (`ids` / `userIds`), when the call is a batch look-up. */
+  /** Ids asked for in one batch call, when the call is a batch look-up. */
   batchSize?: number;
   status: number;
   outcome: UpstreamCallEvent['outcome'];
@@ -13,12 +13,19 @@ export interface FanoutEntry {
   durationMs: number;
   /** Offset from the start of the request, so the report reads as a timeline. */
   startMs: number;
+  /** 0 for a first attempt, 1 for its first retry… */
+  retry: number;
+  /** Answered without a call: from the HTTP cache, the entity cache or the stale-if-error store. */
   cacheHit: boolean;
+  servedFrom?: ServedFrom;
+  /** Records the entity cache answered for this batch without asking the service. */
+  entityHits?: number;
 }
 
 /**
  * What one request cost, gathered as it runs: upstream calls and the wall time they took
- * (overlapping calls count once), for the log line, Server-Timing and the fan-out report.
+ * (overlapping calls count once), for the log line, Server-Timing and the fan-out report, and
+ * the freshness of every upstream answer, for the response cache.
  */
 export interface RequestStats {
   readonly startedAt: number;
@@ -31,31 +38,26 @@ export interface RequestStats {
   errorCodes: string[];
   /** Present only when the caller asked for the fan-out report. */
   fanout?: FanoutEntry[];
-  /** Marks an upstream call as started; returns what `callEnded` needs. */
-  callStarted(): number;
-  callEnded(
-    startedAt: number,
-    event: UpstreamCallEvent,
-    batchSize: number | undefined,
-    cacheHit: boolean,
-  ): void;
-  /** An answer served from the HTTP cache: no call made, but the report lists it. */
-  cacheHit(
-    service: string,
-    request: { method: string; path: string; query?: Record<string, string>; batchSize?: number },
-  ): void;
   cacheHits: number;
-  /** Shortest freshness of the upstream GET answers used (ms; Infinity when none). */
-  freshMs: number;
-  /** Whether any of them was meant for one user only. */
-  sawPrivate: boolean;
-  noteFreshness(ms: number, isPrivate: boolean): void;
+  /** Shortest shared freshness of the upstream answers used (ms; Infinity when none). */
+  sharedMs: number;
+  /** Shortest freshness for a cache serving this caller only. */
+  privateMs: number;
+  /** Request headers some answer varied on (beyond content negotiation). */
+  varies: Set<string>;
+  /** Marks an upstream attempt as started; returns its start for `attemptEnded`. */
+  attemptStarted(): number;
+  attemptEnded(startedAt: number, event: UpstreamCallEvent): void;
+  /** An answer given without calling the service: the report lists it. */
+  served(service: string, request: UpstreamRequest, from: ServedFrom, batchSize?: number): void;
+  freshness(freshness: AnswerFreshness): void;
 }
 
 /** Creates the stats of one request; `withFanout` keeps every call for the report. */
 export function createRequestStats(withFanout: boolean): RequestStats {
   let inFlight = 0;
   let busySince = 0;
+  const offset = (at: number) => Math.round((at - stats.startedAt) * 10) / 10;
   const stats: RequestStats = {
     startedAt: performance.now(),
     upstreamCalls: 0,
@@ -63,56 +65,58 @@ export function createRequestStats(withFanout: boolean): RequestStats {
     upstreamMs: 0,
     errorCodes: [],
     cacheHits: 0,
-    freshMs: Number.POSITIVE_INFINITY,
-    sawPrivate: false,
-    noteFreshness(ms, isPrivate) {
-      stats.freshMs = Math.min(stats.freshMs, ms);
-      if (isPrivate) stats.sawPrivate = true;
+    sharedMs: Number.POSITIVE_INFINITY,
+    privateMs: Number.POSITIVE_INFINITY,
+    varies: new Set(),
+    freshness({ sharedMs, privateMs, varies }) {
+      stats.sharedMs = Math.min(stats.sharedMs, sharedMs);
+      stats.privateMs = Math.min(stats.privateMs, privateMs);
+      for (const name of varies) stats.varies.add(name);
     },
-    cacheHit(service, request) {
+    served(service, request, from, batchSize) {
       stats.cacheHits += 1;
-      const batchSize = request.batchSize ?? batchSizeOf(request.query);
-      stats.fanout?.push({
+      const entry: FanoutEntry = {
         service,
         method: request.method,
         path: request.path,
-        ...(batchSize === undefined ? {} : { batchSize }),
         status: 200,
         outcome: 'ok',
         durationMs: 0,
-        startMs: Math.round((performance.now() - stats.startedAt) * 10) / 10,
+        startMs: offset(performance.now()),
+        retry: 0,
         cacheHit: true,
-      });
+        servedFrom: from,
+      };
+      if (from === 'entity-cache') entry.entityHits = batchSize;
+      else if (batchSize !== undefined) entry.batchSize = batchSize;
+      stats.fanout?.push(entry);
     },
-    callStarted() {
+    attemptStarted() {
       const now = performance.now();
       if (inFlight++ === 0) busySince = now;
       return now;
     },
-    callEnded(startedAt, event, batchSize, cacheHit) {
+    attemptEnded(startedAt, event) {
       const now = performance.now();
       if (--inFlight === 0) stats.upstreamMs += now - busySince;
       stats.upstreamCalls += 1;
       if (event.outcome !== 'ok') stats.upstreamFailures += 1;
-      stats.fanout?.push({
+      if (!stats.fanout) return;
+      const entry: FanoutEntry = {
         service: event.service,
         method: event.method,
         path: event.path,
-        ...(batchSize === undefined ? {} : { batchSize }),
         status: event.status,
         outcome: event.outcome,
         durationMs: Math.round(event.durationMs * 10) / 10,
-        startMs: Math.round((startedAt - stats.startedAt) * 10) / 10,
-        cacheHit,
-      });
+        startMs: offset(startedAt),
+        retry: event.retry,
+        cacheHit: false,
+      };
+      if (event.batchSize !== undefined) entry.batchSize = event.batchSize;
+      stats.fanout.push(entry);
     },
   };
   if (withFanout) stats.fanout = [];
   return stats;
-}
-
-/** The number of ids a batch look-up asks for, from its query (`ids=a,b,c` or `userIds=…`). */
-export function batchSizeOf(query: Record<string, string> | undefined): number | undefined {
-  const list = query?.ids ?? query?.userIds;
-  return list === undefined ? undefined : list.split(',').length;
 }

@@ -2,7 +2,6 @@ import {
   type Context,
   ROOT_CONTEXT,
   type Span,
-  type SpanContext,
   SpanKind,
   SpanStatusCode,
   type Tracer,
@@ -20,7 +19,8 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import type { TracingConfig } from '../config/types.js';
-import type { CallContext, UpstreamCallEvent, UpstreamRequest } from '../upstream/types.js';
+import type { UpstreamCallEvent, UpstreamRequest } from '../upstream/types.js';
+import { remoteSpanContext } from './trace-context.js';
 
 /** The gateway's tracer and how to stop it; absent altogether when tracing is off. */
 export interface Tracing {
@@ -82,17 +82,17 @@ export function scopeOf(tracer: Tracer, span: Span): TraceScope {
 }
 
 /**
- * The server span of one GraphQL request: a child of the caller's `traceparent` when one was
- * given (already checked well-formed), else the root of a new trace. Renamed
+ * The server span of one GraphQL request: a child of the caller's `traceparent` when it is
+ * well-formed, else the root of a new trace. Renamed
  * `graphql <operation>` when it ends (see tracing-hooks.ts).
  */
 export function startRequestSpan(
   tracer: Tracer,
   method: string,
   requestId: string,
-  traceparent?: string,
+  traceparent?: string | string[],
 ): Span {
-  const parent = traceparent ? remoteParent(traceparent) : undefined;
+  const parent = remoteSpanContext(traceparent);
   return tracer.startSpan(
     `${method} /graphql`,
     {
@@ -107,33 +107,13 @@ export function startRequestSpan(
   );
 }
 
-/**
- * Wraps a DataLoader batch function: when the request is traced, each batch runs in a
- * `load <service>` span (one per batch, however many fields asked) and its upstream calls get a
- * call context whose parent is that span. Untraced, the batch is called as is.
- */
-export function tracedBatch<K, V>(
-  ctx: CallContext,
-  service: string,
-  batch: (keys: readonly K[], call: CallContext) => Promise<V[]>,
-): (keys: readonly K[]) => Promise<V[]> {
-  const scope = ctx.trace;
-  if (!scope) return (keys) => batch(keys, ctx);
-  return async (keys) => {
-    const span = scope.tracer.startSpan(
-      `load ${service}`,
-      { attributes: { 'switchboard.service': service, 'switchboard.batch.keys': keys.length } },
-      scope.context,
-    );
-    try {
-      return await batch(keys, { ...ctx, trace: scopeOf(scope.tracer, span) });
-    } catch (error) {
-      markFailed(span, error);
-      throw error;
-    } finally {
-      span.end();
-    }
-  };
+/** The span of one loader batch (`load <service>`): its upstream attempts hang under it. */
+export function startBatchSpan(scope: TraceScope, service: string, keys: number): Span {
+  return scope.tracer.startSpan(
+    `load ${service}`,
+    { attributes: { 'switchboard.service': service, 'switchboard.batch.keys': keys } },
+    scope.context,
+  );
 }
 
 /** The client span of one upstream attempt (`GET /products`), under the scope's span. */
@@ -173,12 +153,6 @@ export function endAttemptSpan(span: Span, event: UpstreamCallEvent, error?: unk
   span.end();
 }
 
-/** The `traceparent` a service receives: the attempt's own span is its parent. */
-export function traceparentOf(span: Span): string {
-  const { traceId, spanId, traceFlags } = span.spanContext();
-  return `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`;
-}
-
 /** Status ERROR with the error's code (or message); messages never carry addresses or bodies. */
 export function markFailed(span: Span, error: unknown): void {
   const coded = error as { message?: string; extensions?: { code?: unknown } } | undefined;
@@ -190,16 +164,6 @@ export function markFailed(span: Span, error: unknown): void {
         ? error
         : `${typeof code === 'string' ? `${code}: ` : ''}${coded?.message ?? ''}`,
   });
-}
-
-/** A valid W3C traceparent (`00-<trace id>-<parent id>-<flags>`) as a remote span context. */
-function remoteParent(traceparent: string): SpanContext {
-  return {
-    traceId: traceparent.slice(3, 35),
-    spanId: traceparent.slice(36, 52),
-    traceFlags: Number.parseInt(traceparent.slice(53, 55), 16),
-    isRemote: true,
-  };
 }
 
 /** The exporter, telling `onError` of failed exports (at most once a minute: a dead collector is one problem). */

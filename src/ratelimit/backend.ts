@@ -26,8 +26,10 @@ export interface LogDecision {
  * client that keeps retrying is not locked out beyond the window.
  */
 export interface RateLimitBackend {
-  quota(key: string, limit: number, windowMs: number, dailyLimit: number): Promise<QuotaDecision>;
-  slidingLog(key: string, max: number, windowMs: number): Promise<LogDecision>;
+  /** Counts `weight` requests at once (a batch of operations), all or none. */
+  quota(key: string, limit: number, windowMs: number, dailyLimit: number, weight?: number): Promise<QuotaDecision>;
+  /** Records `count` calls at once (aliases of one mutation), all or none. */
+  slidingLog(key: string, max: number, windowMs: number, count?: number): Promise<LogDecision>;
   close(): Promise<void>;
 }
 

@@ -41,20 +41,20 @@ export function createFailoverBackend(primary: RateLimitBackend, options: Failov
     }
   };
   return {
-    async quota(key, limit, windowMs, dailyLimit) {
+    async quota(key, limit, windowMs, dailyLimit, weight) {
       try {
-        return await primary.quota(key, limit, windowMs, dailyLimit);
+        return await primary.quota(key, limit, windowMs, dailyLimit, weight);
       } catch (error) {
         failed(error);
-        return fallback.quota(key, limit, windowMs, dailyLimit);
+        return fallback.quota(key, limit, windowMs, dailyLimit, weight);
       }
     },
-    async slidingLog(key, max, windowMs) {
+    async slidingLog(key, max, windowMs, count) {
       try {
-        return await primary.slidingLog(key, max, windowMs);
+        return await primary.slidingLog(key, max, windowMs, count);
       } catch (error) {
         failed(error);
-        return fallback.slidingLog(key, max, windowMs);
+        return fallback.slidingLog(key, max, windowMs, count);
       }
     },
     close: () => primary.close(),

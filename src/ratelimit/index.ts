@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/types.js';
-import type { GatewayMetrics } from '../http/metrics.js';
+import type { GatewayMetrics } from '../metrics/metrics.js';
 import type { RateLimitBackend } from './backend.js';
 import { createFailoverBackend } from './failover.js';
 import { createMemoryBackend } from './memory-backend.js';
 import { createRedisBackend } from './redis-backend.js';
-import { createRedisClient, firstConnection } from './redis-client.js';
+import { createRedisClient, firstConnection } from '../stores/redis-client.js';
 
 /** The backend `rateLimits.store` asks for: in memory, or Redis behind the fail-open/closed policy. */
 export function createRateLimitBackend(
@@ -27,13 +27,13 @@ export function createRateLimitBackend(
     starting = undefined;
   });
   return {
-    async quota(key, limit, windowMs, dailyLimit) {
+    async quota(key, limit, windowMs, dailyLimit, weight) {
       if (starting) await starting;
-      return backend.quota(key, limit, windowMs, dailyLimit);
+      return backend.quota(key, limit, windowMs, dailyLimit, weight);
     },
-    async slidingLog(key, max, windowMs) {
+    async slidingLog(key, max, windowMs, count) {
       if (starting) await starting;
-      return backend.slidingLog(key, max, windowMs);
+      return backend.slidingLog(key, max, windowMs, count);
     },
     async close() {
       redis.disconnect();

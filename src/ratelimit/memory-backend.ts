@@ -20,16 +20,20 @@ export function createMemoryBackend(now = () => Date.now()): RateLimitBackend {
   };
 
   return {
-    async quota(key, limit, windowMs, dailyLimit): Promise<QuotaDecision> {
+    async quota(key, limit, windowMs, dailyLimit, weight = 1): Promise<QuotaDecision> {
       const at = now();
       const window = Math.floor(at / windowMs);
       const day = Math.floor(at / dayMs);
       let count = counterOf(`${key}:w`, window);
       let dailyCount = counterOf(`${key}:d`, day);
-      const allowed = count < limit && (dailyLimit <= 0 || dailyCount < dailyLimit);
+      const allowed = count + weight <= limit && (dailyLimit <= 0 || dailyCount + weight <= dailyLimit);
       if (allowed) {
-        touch(counters, `${key}:w`, { window, count: ++count });
-        if (dailyLimit > 0) touch(counters, `${key}:d`, { window: day, count: ++dailyCount });
+        count += weight;
+        touch(counters, `${key}:w`, { window, count });
+        if (dailyLimit > 0) {
+          dailyCount += weight;
+          touch(counters, `${key}:d`, { window: day, count: dailyCount });
+        }
       }
       return {
         allowed,
@@ -39,14 +43,14 @@ export function createMemoryBackend(now = () => Date.now()): RateLimitBackend {
         dailyResetMs: dayMs - (at % dayMs),
       };
     },
-    async slidingLog(key, max, windowMs): Promise<LogDecision> {
+    async slidingLog(key, max, windowMs, count = 1): Promise<LogDecision> {
       const at = now();
       const log = (logs.get(key) ?? []).filter((t) => t > at - windowMs);
       const earlier = log.length;
-      const allowed = earlier < max;
-      if (allowed) log.push(at);
+      const allowed = earlier + count <= max;
+      if (allowed) for (let i = 0; i < count; i++) log.push(at);
       touch(logs, key, log);
-      const retryAfterMs = allowed ? 0 : log[0]! + windowMs - at;
+      const retryAfterMs = allowed ? 0 : (log[0] ?? at) + windowMs - at;
       return { allowed, earlier, retryAfterMs };
     },
     async close() {},

@@ -12,13 +12,14 @@ export interface TierVerdict {
 
 /** Tier quotas: requests per window and per UTC day, per API key, else per user, else per IP. */
 export interface TierLimiter {
-  check(identity: Identity, clientIp: string): Promise<TierVerdict>;
+  /** Counts `weight` requests (each operation of a batch is one). */
+  check(identity: Identity, clientIp: string, weight?: number): Promise<TierVerdict>;
 }
 
 /** Creates the limiter over a backend (memory, or Redis shared by every instance). */
 export function createTierLimiter(config: RateLimitsConfig, backend: RateLimitBackend): TierLimiter {
   return {
-    async check(identity, clientIp) {
+    async check(identity, clientIp, weight = 1) {
       // A key's tier applies to its key; everyone else is "anonymous", counted per user or per IP.
       const tierName = identity.apiKeyId && identity.tier ? identity.tier : 'anonymous';
       const tier = config.tiers[tierName] ?? config.tiers.anonymous!;
@@ -33,6 +34,7 @@ export function createTierLimiter(config: RateLimitsConfig, backend: RateLimitBa
         tier.requests,
         windowMs,
         tier.dailyRequests,
+        weight,
       );
 
       const remaining = Math.max(0, tier.requests - decision.count);

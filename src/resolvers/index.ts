@@ -1,5 +1,5 @@
 import type { Resolvers } from '../generated/resolvers-types.js';
-import { DateTimeScalar } from '../graphql/scalars.js';
+import { DateTimeScalar } from './scalars.js';
 import { Dashboard } from './dashboard.js';
 import { Money } from './money.js';
 import { Mutation } from './mutation.js';

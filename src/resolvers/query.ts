@@ -1,6 +1,6 @@
 import { ErrorCode, gatewayError } from '../errors.js';
 import type { QueryResolvers } from '../generated/resolvers-types.js';
-import type { ProductModel } from './models.js';
+import type { ProductModel } from '../services/models.js';
 
 /** More ids than this in one `products` call is refused: it would cost several upstream calls. */
 export const maxProductIds = 500;

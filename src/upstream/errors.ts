@@ -31,6 +31,30 @@ export function upstreamFailure(
   return error;
 }
 
+/**
+ * Whether a failure is the service's own: a timeout, an unreachable or reset connection, a 5xx or
+ * a body off the contract. Only these count toward its breaker, its retry budget and a replica's
+ * ejection: a caller's bad input, a caller that went away or a refused request say nothing about
+ * the service's health, and must never let one caller open a breaker for everyone.
+ */
+export function countsAgainstService(outcome: UpstreamOutcome): boolean {
+  return outcome === 'timeout' || outcome === 'unavailable' || outcome === 'error';
+}
+
+/**
+ * Whether the service is failing, as far as a fallback is concerned: its own failures, and its
+ * open breaker (which stands for them). What stale-if-error answers.
+ */
+export function serviceIsFailing(outcome: UpstreamOutcome): boolean {
+  return countsAgainstService(outcome) || outcome === 'circuit_open';
+}
+
+/** Worth another attempt elsewhere: the service or the network failed, not the request. */
+export function isRetryable(failure: UpstreamFailure): boolean {
+  if (failure.outcome === 'unavailable' || failure.outcome === 'timeout') return true;
+  return failure.outcome === 'error' && failure.upstreamStatus >= 500;
+}
+
 /** Whether a value is an UpstreamFailure made by `upstreamFailure`. */
 export function isUpstreamFailure(error: unknown): error is UpstreamFailure {
   return typeof error === 'object' && error !== null && 'upstreamStatus' in error && 'outcome' in error;
@@ -63,9 +87,32 @@ const unavailableCodes = new Set([
   'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
 ]);
 
-/** Maps whatever undici or the abort signal threw into a coded failure for `service`. */
-export function mapTransportError(service: string, error: unknown, timeoutMs: number): UpstreamFailure {
+// undici refuses to send what it cannot put on the wire (a header value with a line break, a
+// bad method): the request never left the gateway, so the caller's input is at fault.
+const invalidRequestCodes = new Set(['UND_ERR_INVALID_ARG', 'ERR_INVALID_CHAR', 'ERR_INVALID_HTTP_TOKEN']);
+
+/** The caller's input could not form a request: BAD_USER_INPUT for that caller only. */
+export function invalidRequest(service: string, detail = 'the request could not be sent'): UpstreamFailure {
+  return upstreamFailure(service, ErrorCode.BAD_USER_INPUT, `Invalid input for ${service}: ${detail}`, 'invalid_request');
+}
+
+/** The caller went away: the call was abandoned, and nothing is held against the service. */
+export function abortedByCaller(service: string): UpstreamFailure {
+  return upstreamFailure(service, ErrorCode.INTERNAL_SERVER_ERROR, 'The request was abandoned by its caller', 'aborted');
+}
+
+/**
+ * Maps whatever the transport or the abort signal threw into a coded failure for `service`.
+ * `callerGone`: the caller's own signal had fired (not the attempt's deadline).
+ */
+export function mapTransportError(
+  service: string,
+  error: unknown,
+  timeoutMs: number,
+  callerGone = false,
+): UpstreamFailure {
   if (isUpstreamFailure(error)) return error;
+  if (callerGone) return abortedByCaller(service);
   const name = (error as { name?: string } | null)?.name;
   if (name === 'TimeoutError' || name === 'AbortError') {
     return upstreamFailure(
@@ -76,6 +123,7 @@ export function mapTransportError(service: string, error: unknown, timeoutMs: nu
     );
   }
   const code = (error as { code?: string } | null)?.code;
+  if (code !== undefined && invalidRequestCodes.has(code)) return invalidRequest(service);
   if (code !== undefined && (unavailableCodes.has(code) || code.startsWith('HPE_'))) {
     const failure = upstreamFailure(
       service,
@@ -86,6 +134,11 @@ export function mapTransportError(service: string, error: unknown, timeoutMs: nu
     // A reset can hit a healthy replica (a keep-alive socket closed under us); a refusal cannot.
     if (connectCodes.has(code)) failure.connectFailed = true;
     return failure;
+  }
+  // Anything else thrown before an answer arrived is ours (a bug), not the service's: coded as
+  // an internal error, and never counted against the service.
+  if (error instanceof TypeError || error instanceof RangeError) {
+    return upstreamFailure(service, ErrorCode.INTERNAL_SERVER_ERROR, `calling ${service} failed inside the gateway`, 'internal');
   }
   return upstreamFailure(service, ErrorCode.UPSTREAM_ERROR, `${service} failed`, 'error');
 }

@@ -1,9 +1,8 @@
 import DataLoader from 'dataloader';
 import type { GraphQLFieldResolver, GraphQLOutputType } from 'graphql';
 import { ErrorCode } from '../../errors.js';
-import type { GraphQLContext } from '../../graphql/context.js';
-import { chunk, groupBy } from '../../loaders/batch.js';
-import { tracedBatch } from '../../observability/tracing.js';
+import type { GraphQLContext } from '../../context/graphql-context.js';
+import { chunk, groupBy, observedBatch } from '../../loaders/batch.js';
 import { isUpstreamFailure, upstreamFailure } from '../../upstream/errors.js';
 import type { UpstreamRequest } from '../../upstream/types.js';
 import { misfit } from './conform.js';
@@ -78,7 +77,7 @@ function createRestLoader(
   const batch = spec.batch!;
   const { path, query } = splitPath(rendered);
   return new DataLoader<string, unknown>(
-    tracedBatch(context.call, spec.service, async (keys, call) => {
+    observedBatch<string, unknown>(context.call, spec.service, async (keys, call) => {
       const answers = await Promise.all(
         chunk(keys, batch.maxSize).map(async (part) => {
           const request: UpstreamRequest = {

@@ -1,0 +1,26 @@
+import type DataLoader from 'dataloader';
+import type { Identity } from '../auth/identity.js';
+import type { Loaders } from '../loaders/index.js';
+import type { DegradedTracker } from '../observability/degraded.js';
+import type { RequestStats } from '../observability/request-stats.js';
+import type { UpstreamClient } from '../upstream/client.js';
+import type { CallContext } from '../upstream/types.js';
+
+/** What every resolver of one GraphQL request can reach. Built once per request. */
+export interface GraphQLContext {
+  identity: Identity;
+  /** The client's IP: the socket's, or X-Forwarded-For's when the peer is a trusted proxy. */
+  clientIp: string;
+  /** Headers, deadline, abort signal and observer for this request's upstream calls. */
+  call: CallContext;
+  loaders: Loaders;
+  upstream: UpstreamClient;
+  /** Told after a mutation succeeded: the user's cached answers are dropped (the response cache). */
+  onMutation?: (userId: string) => Promise<void>;
+  /** `@rest` batch loaders, made on first use by a batched field of this request. */
+  restLoaders?: Map<string, DataLoader<string, unknown>>;
+  /** The request's cost accounting (log line, Server-Timing, fan-out report). */
+  stats?: RequestStats;
+  /** Present when stale-if-error is configured for some service. */
+  degraded?: DegradedTracker;
+}

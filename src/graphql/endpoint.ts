@@ -1,0 +1,46 @@
+import type { ApolloServer } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config/types.js';
+import type { GraphQLContext } from '../context/graphql-context.js';
+import type { GatewayMetrics } from '../metrics/metrics.js';
+import { createOperationAnalyzer, type OperationAnalyzer } from '../operation/analyzer.js';
+import { createApollo } from './apollo.js';
+
+/** What serves GraphQL for one schema variant: its analysis and its Apollo server. */
+export interface Endpoint {
+  /** The client whose variant this is; undefined for the base schema. */
+  client?: string;
+  schema: GraphQLSchema;
+  analyzer: OperationAnalyzer;
+  apollo: ApolloServer<GraphQLContext>;
+}
+
+export interface EndpointOptions {
+  config: GatewayConfig;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  client?: string;
+}
+
+/**
+ * Builds and starts one variant's endpoint. The analyzer parses and validates each text once;
+ * Apollo takes the document from it (its `documentStore`) instead of parsing again.
+ */
+export async function createEndpoint(schema: GraphQLSchema, options: EndpointOptions): Promise<Endpoint> {
+  const { config } = options;
+  const analyzer = createOperationAnalyzer(schema, config.limits, { introspection: config.server.introspection });
+  const apollo = createApollo({
+    schema,
+    introspection: config.server.introspection,
+    sandbox: config.server.sandbox,
+    client: options.client,
+    production: config.production,
+    metrics: options.metrics,
+    logger: options.logger,
+    maxTokens: config.limits.maxTokens,
+    documentStore: analyzer.documentStore,
+  });
+  await apollo.start();
+  return { client: options.client, schema, analyzer, apollo };
+}

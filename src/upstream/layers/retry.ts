@@ -1,0 +1,58 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isRetryable, type UpstreamFailure } from '../errors.js';
+import type { Exchange, Layer } from '../exchange.js';
+import type { RetryBudget } from '../retry-budget.js';
+
+export interface RetryOptions {
+  /** Extra attempts after the first (`upstreams.<name>.retries`). */
+  retries: number;
+  budget: RetryBudget;
+  onRetry?: () => void;
+  /** Whether a call may be sent again: only idempotent reads (a POST that timed out may have been applied). */
+  idempotent?: (exchange: Exchange) => boolean;
+}
+
+// Backoff before retry n (0-based): ~25 ms, ~50 ms…, ±50% jitter so retries don't synchronise.
+const backoffBaseMs = 25;
+
+const readsOnly = (exchange: Exchange) => exchange.request.method === 'GET' || exchange.request.method === 'HEAD';
+
+/**
+ * Budgeted retries, each a new exchange: the layers below pick another replica (`avoid`), arm a
+ * new deadline and pass the breaker again. Not undici's retry interceptor: that one retries the
+ * same origin, knows neither our budget nor the request's deadline, and cannot move to another
+ * replica. A retry happens only when the failure is the service's (isRetryable), the budget
+ * allows it, and the request's deadline leaves room for it.
+ */
+export function retryLayer(options: RetryOptions): Layer {
+  const idempotent = options.idempotent ?? readsOnly;
+  return (next) => async (first) => {
+    const maxRetries = idempotent(first) ? options.retries : 0;
+    options.budget.recordCall();
+    let exchange = first;
+    let lastFailure: UpstreamFailure | undefined;
+    for (let retry = 0; ; retry++) {
+      try {
+        return await next(exchange);
+      } catch (error) {
+        const failure = error as UpstreamFailure;
+        // A retry that finds the breaker open (often opened by the very failure it retries) made
+        // no call: the caller learns what the service actually did, not "circuit open".
+        if (failure.outcome === 'circuit_open' && lastFailure) throw lastFailure;
+        lastFailure = failure;
+        const delay = backoffBaseMs * 2 ** retry * (0.5 + Math.random());
+        const retryable =
+          retry < maxRetries &&
+          isRetryable(failure) &&
+          !first.ctx.signal?.aborted &&
+          // Only when the retry could still finish: at least one more delay of time left.
+          first.ctx.deadline - performance.now() > delay * 2 &&
+          options.budget.tryAcquire();
+        if (!retryable) throw failure;
+        options.onRetry?.();
+        await sleep(delay);
+        exchange = { ...first, retry: retry + 1, avoid: exchange.replica, replica: undefined };
+      }
+    }
+  };
+}

@@ -1,0 +1,103 @@
+import { Pool } from 'undici';
+import { ErrorCode } from '../../errors.js';
+import { mapTransportError, type UpstreamFailure, upstreamFailure } from '../errors.js';
+import type { Answer, Dispatch, Exchange } from '../exchange.js';
+import type { Replica } from '../replica-set.js';
+import { parseJson, readBounded, serviceMessageOf } from './read-body.js';
+
+/** One replica's keep-alive pool and the path prefix of its base URL (e.g. `/api`). */
+export interface HttpConnection {
+  pool: Pool;
+  basePath: string;
+  close(): Promise<void>;
+}
+
+/** An undici Pool for one base URL. */
+export function connectHttp(url: string, maxConnections: number): HttpConnection {
+  const parsed = new URL(url);
+  const pool = new Pool(parsed.origin, {
+    connections: maxConnections,
+    // Below Node's default server keep-alive (5 s), so we close idle sockets before the
+    // service does and never write a request onto a socket it is closing.
+    keepAliveTimeout: 4_000,
+    // Backstops only: exact per-attempt deadlines come from the deadline layer's AbortSignal.
+    headersTimeout: 60_000,
+    bodyTimeout: 60_000,
+  });
+  return { pool, basePath: parsed.pathname.replace(/\/+$/, ''), close: () => pool.close() };
+}
+
+/**
+ * The only layer that knows HTTP: sends the exchange on its replica's pool, reads at most
+ * `maxResponseBytes`, and turns the answer into a parsed value or a coded failure. Only 2xx JSON
+ * succeeds; 5xx and bodies off the contract are the service's failures, 4xx is its refusal.
+ */
+export function httpTransport(maxResponseBytes: number): Dispatch {
+  return async (exchange: Exchange): Promise<Answer> => {
+    const { service, request } = exchange;
+    const connection = (exchange.replica as Replica<HttpConnection>).connection;
+    try {
+      const response = await connection.pool.request({
+        method: request.method,
+        path: `${connection.basePath}${request.path}${queryString(request.query)}`,
+        headers: request.body === undefined ? exchange.headers : { ...exchange.headers, 'content-type': 'application/json' },
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        signal: exchange.signal,
+      });
+      const status = response.statusCode;
+      const text = await readBounded(service, response, maxResponseBytes);
+      if (status >= 500) {
+        throw upstreamFailure(service, ErrorCode.UPSTREAM_ERROR, `${service} failed with HTTP ${status}`, 'error', status);
+      }
+      if (status < 200 || status >= 300) {
+        // 4xx: the request was refused. Resolvers decide what it means (BAD_USER_INPUT on a
+        // mutation); by default it is a gateway bug, reported as UPSTREAM_ERROR.
+        throw refused(service, status, serviceMessageOf(text));
+      }
+      return {
+        value: parseJson(service, text, response.headers['content-type']),
+        status,
+        headers: response.headers,
+        bytes: Buffer.byteLength(text),
+      };
+    } catch (error) {
+      throw mapTransportError(service, error, exchange.budgetMs ?? 0, exchange.ctx.signal?.aborted === true);
+    }
+  };
+}
+
+function refused(service: string, status: number, message: string | undefined): UpstreamFailure {
+  return upstreamFailure(
+    service,
+    ErrorCode.UPSTREAM_ERROR,
+    `${service} refused the request with HTTP ${status}`,
+    'client_error',
+    status,
+    message,
+  );
+}
+
+/** `?a=1&b=2` for a query, '' without one; every name and value percent-encoded. */
+export function queryString(query: Record<string, string> | undefined): string {
+  if (!query) return '';
+  let out = '';
+  for (const name in query) {
+    out += `${out ? '&' : '?'}${encodeURIComponent(name)}=${encodeURIComponent(query[name]!)}`;
+  }
+  return out;
+}
+
+/** GET /health on an ejected replica: 200 within a second brings it back. */
+export async function probeHttp(connection: HttpConnection): Promise<boolean> {
+  try {
+    const response = await connection.pool.request({
+      method: 'GET',
+      path: `${connection.basePath}/health`,
+      signal: AbortSignal.timeout(1_000),
+    });
+    await response.body.dump();
+    return response.statusCode === 200;
+  } catch {
+    return false;
+  }
+}
