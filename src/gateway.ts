@@ -4,6 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createResponseCache } from './cache/response-cache.js';
+import { createCacheStores } from './cache/stores.js';
 import { buildVariants, composeVariants } from './clients/variants.js';
 import type { GatewayConfig } from './config/types.js';
 import { createEndpoint, type Endpoint } from './graphql/endpoint.js';
@@ -19,7 +20,6 @@ import { loadTrustedDocuments } from './persisted/trusted-documents.js';
 import { registerGraphQLRoute } from './pipeline/index.js';
 import { createRateLimitBackend } from './ratelimit/index.js';
 import { createTierLimiter } from './ratelimit/tiers.js';
-import { createCacheStores } from './cache/stores.js';
 import { createRedisClient } from './stores/redis-client.js';
 import { createUpstreamClient } from './upstream/client.js';
 import { httpTransportModule } from './upstream/transport/index.js';
@@ -101,7 +101,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     }),
   );
   for (const warning of variants.warnings) logger.warn(warning);
-  if (variants.clients.size > 0) logger.info({ clients: [...variants.clients.keys()] }, 'client schemas loaded');
+  if (variants.clients.size > 0)
+    logger.info({ clients: [...variants.clients.keys()] }, 'client schemas loaded');
   if (config.trustedDocuments.mode !== 'off') {
     const { mode } = config.trustedDocuments;
     logger.info({ mode, documents: trusted.counts }, 'trusted documents loaded');

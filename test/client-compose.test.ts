@@ -8,7 +8,7 @@ import { ClientSchemaError } from '../src/clients/compose.js';
 import { display } from '../src/clients/sources.js';
 import { composeVariants } from '../src/clients/variants.js';
 import { startDemoServices } from '../src/demo/services.js';
-import { createCostModel } from '../src/limits/cost-model.js';
+import { createSchemaFacts } from '../src/operation/schema-facts.js';
 import { runCli } from './helpers/cli.js';
 import { gatewayEnv } from './helpers/stack.js';
 import { writeTempConfig } from './helpers/temp-config.js';
@@ -174,7 +174,7 @@ describe('the cost model', () => {
         'extend type Product { "x" stockCount: Int @rest(service: "inventory", path: "/stock/{$parent.id}") "y" label: String }\n',
     });
     const { clients } = await composeVariants(dir, () => true);
-    const model = createCostModel(clients[0]!.schema);
+    const model = createSchemaFacts(clients[0]!.schema);
     expect(model.weightOf('Product', 'stockCount')).toBe(1);
     expect(model.weightOf('Product', 'label')).toBeUndefined();
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { freshnessMs, parseCacheControl, privateFreshnessMs } from '../src/upstream/http-cache.js';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { Exchange } from '../src/upstream/exchange.js';
+import { judge } from '../src/upstream/freshness.js';
 import { metricValue, scrapeMetrics } from './helpers/http.js';
 import { type Stack, startStack } from './helpers/stack.js';
 
@@ -15,12 +16,15 @@ async function stackWith(cacheControl: string, env: Record<string, string> = {})
   return stack;
 }
 
-// A never-existing id makes the cache key unique to this run: Redis outlives test runs.
-// The second text asks the same upstream call in another shape, so the response cache (keyed by
-// the operation's text) does not answer it and the upstream HTTP cache is what is tested.
+// The HTTP cache keeps GET answers by URL: the mobile client's productCards is a @rest field,
+// one GET /products?ids=… whose URL repeats (the base schema's products go through the entity
+// cache instead, record by record: entity-cache.test.ts). A never-existing id makes the URL
+// unique to this run: Redis outlives test runs. The second text asks the same upstream call in
+// another shape, so the response cache (keyed by the operation's text) does not answer it.
 const productsQuery = (nonce: string, shape = 'id name') =>
-  `{ products(ids: ["p1", "p2", "missing-${nonce}"]) { ${shape} } }`;
-const trace = { 'x-switchboard-trace': '1' };
+  `{ productCards(ids: ["p1", "p2", "missing-${nonce}"]) { ${shape} } }`;
+const mobile = { 'apollographql-client-name': 'mobile' };
+const trace = { ...mobile, 'x-switchboard-trace': '1' };
 
 describe('upstream HTTP cache', () => {
   it('answers a repeated products query within max-age with zero products calls', async () => {
@@ -43,19 +47,19 @@ describe('upstream HTTP cache', () => {
     async (header) => {
       const stack = await stackWith(header);
       const nonce = randomUUID();
-      await stack.graphql(productsQuery(nonce));
-      await stack.graphql(productsQuery(nonce, 'name id'));
+      await stack.graphql(productsQuery(nonce), { headers: mobile });
+      await stack.graphql(productsQuery(nonce, 'name id'), { headers: mobile });
       expect(stack.services.requests('products')).toHaveLength(2);
     },
   );
 
   it('shares cached answers between gateway instances through Redis', async () => {
-    const env = { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
+    const env = { REDIS_URL: inject('redisUrl') };
     const a = await stackWith('public, max-age=60', env);
     const b = await stackWith('public, max-age=60', env);
     const nonce = randomUUID();
-    const first = await a.graphql(productsQuery(nonce));
-    const second = await b.graphql(productsQuery(nonce, 'name id'));
+    const first = await a.graphql(productsQuery(nonce), { headers: mobile });
+    const second = await b.graphql(productsQuery(nonce, 'name id'), { headers: mobile });
     expect(second.body.data).toEqual(first.body.data);
     expect(a.services.requests('products')).toHaveLength(1);
     expect(b.services.requests('products')).toHaveLength(0);
@@ -71,33 +75,38 @@ describe('upstream HTTP cache', () => {
   });
 });
 
-describe('freshness from Cache-Control', () => {
-  it.each([
-    ['public, max-age=60', undefined, 60_000],
-    ['max-age=5, s-maxage=30', undefined, 30_000],
-    ['public, max-age="10"', undefined, 10_000],
-    ['no-store', undefined, 0],
-    ['private, max-age=60', undefined, 0],
-    ['no-cache, max-age=60', undefined, 0],
-    ['public', undefined, 0],
-    [undefined, undefined, 0],
-    ['public, max-age=60', 'accept-encoding', 60_000],
-    ['public, max-age=60', 'x-user-id', 0],
-    ['public, max-age=60', '*', 0],
-  ])('%s with Vary %s → %i ms', (cacheControl, vary, expected) => {
-    expect(freshnessMs(parseCacheControl(cacheControl), vary)).toBe(expected);
-  });
-});
+/** How http-cache-semantics judges an answer to `GET /products` with these headers. */
+function freshnessOf(cacheControl: string | undefined, vary?: string) {
+  const exchange = { request: { method: 'GET', path: '/products' }, headers: { 'x-user-id': 'u1' } };
+  const headers: Record<string, string> = { date: new Date().toUTCString() };
+  if (cacheControl !== undefined) headers['cache-control'] = cacheControl;
+  if (vary !== undefined) headers.vary = vary;
+  return judge(exchange as unknown as Exchange, { value: [], status: 200, headers, bytes: 2 }).freshness;
+}
 
-describe('freshness for a per-user cache', () => {
+describe('freshness from Cache-Control (RFC 9111 by http-cache-semantics)', () => {
   it.each([
-    ['private, max-age=30', 30_000],
-    ['public, s-maxage=20', 20_000],
-    ['max-age=5, s-maxage=30', 5_000],
-    ['private, no-cache, max-age=30', 0],
-    ['no-store', 0],
-    [undefined, 0],
-  ])('%s → %i ms', (cacheControl, expected) => {
-    expect(privateFreshnessMs(parseCacheControl(cacheControl))).toBe(expected);
+    ['public, max-age=60', 60_000, 60_000],
+    ['max-age=5, s-maxage=30', 30_000, 5_000],
+    ['public, max-age="10"', 10_000, 10_000],
+    ['no-store', 0, 0],
+    ['private, max-age=60', 0, 60_000],
+    ['no-cache, max-age=60', 0, 0],
+    ['private, no-cache, max-age=30', 0, 0],
+    ['public', 0, 0],
+    [undefined, 0, 0],
+  ])('%s → shared %i ms, for its caller %i ms', (cacheControl, sharedMs, privateMs) => {
+    const freshness = freshnessOf(cacheControl);
+    expect(Math.round(freshness.sharedMs / 1000) * 1000).toBe(sharedMs);
+    expect(Math.round(freshness.privateMs / 1000) * 1000).toBe(privateMs);
+  });
+
+  it.each([
+    ['accept-encoding', []],
+    ['Accept, X-User-Id', ['x-user-id']],
+    ['x-user-role, x-client-name', ['x-user-role', 'x-client-name']],
+    ['*', ['*']],
+  ])('Vary %s → varies on %j (content negotiation is the same for every caller)', (vary, varies) => {
+    expect(freshnessOf('public, max-age=60', vary).varies).toEqual(varies);
   });
 });

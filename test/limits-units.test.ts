@@ -13,18 +13,23 @@ import { loadConfig } from '../src/config/load.js';
 import type { LimitsConfig } from '../src/config/types.js';
 import { createSchema } from '../src/graphql/schema.js';
 import {
+  batchRejection,
+  createOperationAnalyzer,
+  type Rejection,
+  rejectionBody,
+} from '../src/operation/analyzer.js';
+import {
   defaultListSize,
   maxOfTypeChain,
   measureOperation,
   type OperationMeasure,
-} from '../src/limits/analyze.js';
-import { costDirectivesSdl, createCostModel } from '../src/limits/cost-model.js';
-import { createOperationGate, rejectionBody } from '../src/limits/gate.js';
+} from '../src/operation/measure.js';
+import { costDirectivesSdl, createSchemaFacts } from '../src/operation/schema-facts.js';
 import { createMemoryBackend } from '../src/ratelimit/memory-backend.js';
 import { dashboardQuery } from './helpers/expected-dashboard.js';
 
 const schema = createSchema(createMemoryBackend());
-const model = createCostModel(schema);
+const model = createSchemaFacts(schema);
 
 /** The defaults an operator gets without a `limits:` section, read through the real loader. */
 const defaults: LimitsConfig = loadConfig({
@@ -35,6 +40,25 @@ const defaults: LimitsConfig = loadConfig({
     PRODUCTS_URL: 'http://127.0.0.1:1',
   },
 }).config.limits;
+
+/** The analyzer as the analyze stage uses it: a batch's size first, then each operation. */
+function createOperationGate(on: typeof schema, limits: LimitsConfig) {
+  const analyzer = createOperationAnalyzer(on, limits, { introspection: true });
+  const checkOne = (payload: unknown): Rejection | undefined => {
+    const { query, operationName, variables } = (payload ?? {}) as Record<string, unknown>;
+    if (typeof query !== 'string') return undefined;
+    const result = analyzer.analyze(query, operationName, variables);
+    return result.kind === 'rejected' ? result.rejection : undefined;
+  };
+  return {
+    check(payload: unknown): Rejection | undefined {
+      if (!Array.isArray(payload)) return checkOne(payload);
+      return (
+        batchRejection(payload.length, limits.maxOperationsPerBatch) ?? payload.map(checkOne).find(Boolean)
+      );
+    },
+  };
+}
 
 function operationOf(document: DocumentNode): OperationDefinitionNode {
   const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
@@ -49,7 +73,7 @@ function measure(query: string, variables: Record<string, unknown> = {}, on = sc
     document,
     operationOf(document),
     variables,
-    on === schema ? model : createCostModel(on),
+    on === schema ? model : createSchemaFacts(on),
   );
 }
 

@@ -131,7 +131,9 @@ describe('metrics', () => {
     ).toBeGreaterThan(0);
     // products look-ups by id go through the entity cache: p7 was asked once, then came from it.
     expect(metricValue(text, 'switchboard_entity_cache_hits_total', { service: 'products' })).toBe(1);
-    expect(metricValue(text, 'switchboard_entity_cache_misses_total', { service: 'products' })).toBeGreaterThan(0);
+    expect(
+      metricValue(text, 'switchboard_entity_cache_misses_total', { service: 'products' }),
+    ).toBeGreaterThan(0);
     expect(text).toMatch(/switchboard_cache_bytes\{cache="entities"\} [1-9]/);
     expect(text).toContain('# TYPE switchboard_upstream_cache_hits_total counter');
     expect(text).toContain('switchboard_upstream_breaker_state');

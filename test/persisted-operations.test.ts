@@ -9,18 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { type DemoServices, startDemoServices } from '../src/demo/services.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
-import { createMemoryApqCache } from '../src/persisted/apq-cache.js';
+import { createApqStore } from '../src/persisted/apq-store.js';
 import { metricValue, scrapeMetrics, upstreamCalls } from './helpers/http.js';
 import { gatewayEnv } from './helpers/stack.js';
 import { type TempConfig, writeTempConfig } from './helpers/temp-config.js';
 
 const run = randomUUID().slice(0, 8);
-const sharedRedisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const sharedRedisUrl = inject('redisUrl');
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const keys = { web: `web-key-${run}-0123456789`, mobile: `mobile-key-${run}-0123456789` };
 
@@ -451,23 +451,21 @@ describe('persisted operations turned off', () => {
 
 describe('the in-memory APQ store', () => {
   it('is bounded in bytes, least recently used out, and honours the TTL', async () => {
-    let now = 0;
-    const cache = createMemoryApqCache(100, () => now);
-    await cache.set('a', 'x'.repeat(40));
-    await cache.set('b', 'y'.repeat(40));
-    await cache.get('a'); // b is now the least recently used
-    await cache.set('c', 'z'.repeat(40));
-    expect([await cache.get('a'), await cache.get('b'), await cache.get('c')]).toEqual([
+    const store = createApqStore({ maxBytes: 100 });
+    await store.set('a', 'x'.repeat(40));
+    await store.set('b', 'y'.repeat(40));
+    await store.get('a'); // b is now the least recently used
+    await store.set('c', 'z'.repeat(40));
+    expect([await store.get('a'), await store.get('b'), await store.get('c')]).toEqual([
       'x'.repeat(40),
       undefined,
       'z'.repeat(40),
     ]);
-    await cache.set('too-big', 'w'.repeat(200));
-    expect(await cache.get('too-big')).toBeUndefined();
-    await cache.set('short', 'v', { ttl: 1 });
-    now += 999;
-    expect(await cache.get('short')).toBe('v');
-    now += 1;
-    expect(await cache.get('short')).toBeUndefined();
+    await store.set('too-big', 'w'.repeat(200));
+    expect(await store.get('too-big')).toBeUndefined();
+    await store.set('short', 'v', { ttl: 0.05 });
+    expect(await store.get('short')).toBe('v');
+    await sleep(80);
+    expect(await store.get('short')).toBeUndefined();
   });
 });

@@ -4,8 +4,8 @@
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { execute, parse } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { GraphQLContext } from '../src/context/graphql-context.js';
 import { durationMs, rateLimitDirectiveTransformer } from '../src/directives/rate-limit-directive.js';
-import type { GraphQLContext } from '../src/resolvers/context.js';
 import { createMemoryBackend } from '../src/ratelimit/memory-backend.js';
 import { metricValue, scrapeMetrics, upstreamCalls } from './helpers/http.js';
 import { awayFromWindowEdge, dayMs, secondsLeftInWindow } from './helpers/rate-windows.js';

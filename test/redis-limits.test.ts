@@ -8,11 +8,11 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { type DemoServices, startDemoServices } from '../src/demo/services.js';
-import { createMetrics } from '../src/metrics/metrics.js';
 import { createLogger } from '../src/logger.js';
+import { createMetrics } from '../src/metrics/metrics.js';
 import { createRateLimitBackend } from '../src/ratelimit/index.js';
 import { createRedisClient, firstConnection, withinDeadline } from '../src/stores/redis-client.js';
 import { type GatewayInstance, startGateway, type TimedAnswer } from './helpers/gateway.js';
@@ -22,7 +22,7 @@ import { freePort, type RedisChild, startRedisChild } from './helpers/redis-serv
 import { tokenFor } from './helpers/stack.js';
 import { type TempConfig, writeTempConfig } from './helpers/temp-config.js';
 
-const sharedRedisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const sharedRedisUrl = inject('redisUrl');
 const run = randomUUID().slice(0, 8);
 const query = '{ products(ids: ["p1"]) { id } }';
 // Answered by the users service, whose answers carry no Cache-Control: no shared HTTP cache can

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { metricValue, scrapeMetrics } from './helpers/http.js';
 import { type Stack, type StackOptions, startStack, tokenFor } from './helpers/stack.js';
 
@@ -118,7 +118,7 @@ describe('response cache', () => {
   });
 
   it('is shared by instances through Redis', async () => {
-    const env = { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
+    const env = { REDIS_URL: inject('redisUrl') };
     const a = await stack({ env, services: { productsCacheControl: 'public, max-age=60' } });
     const b = await stack({ env, services: { productsCacheControl: 'public, max-age=60' } });
     const query = productsQuery();

@@ -6,13 +6,23 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BreakerConfig, UpstreamConfig } from '../src/config/types.js';
-import { createDegradedTracker } from '../src/graphql/degraded.js';
-import { createServiceBreaker, type ServiceBreaker } from '../src/upstream/breaker.js';
-import { createUpstreamClient, type UpstreamClient } from '../src/upstream/client.js';
+import { createDegradedTracker } from '../src/observability/degraded.js';
+import {
+  createUpstreamClient,
+  type UpstreamClient,
+  type UpstreamClientOptions,
+} from '../src/upstream/client.js';
 import { type UpstreamFailure, upstreamFailure } from '../src/upstream/errors.js';
-import { createReplicaSet, type Replica, type ReplicaSet } from '../src/upstream/replicas.js';
+import { createServiceBreaker, type ServiceBreaker } from '../src/upstream/layers/breaker.js';
+import {
+  createReplicaSet,
+  type Replica,
+  type ReplicaSet,
+  type ReplicaSetOptions,
+} from '../src/upstream/replica-set.js';
 import { createRetryBudget } from '../src/upstream/retry-budget.js';
-import { createStaleCache } from '../src/upstream/stale-cache.js';
+import { connectHttp } from '../src/upstream/transport/http.js';
+import { httpTransportModule } from '../src/upstream/transport/index.js';
 import type { CallContext } from '../src/upstream/types.js';
 import { type StubService, sendJson, startStubService } from './helpers/stub-service.js';
 
@@ -92,24 +102,25 @@ describe('retry budget', () => {
   });
 });
 
+/** A connection that only remembers its address (the replica set never looks inside). */
+const connect = (address: string) => ({ address, close: async () => {} });
+type Conn = ReturnType<typeof connect>;
+
 describe('replica set', () => {
   const urls = ['http://127.0.0.1:1', 'http://127.0.0.1:2', 'http://127.0.0.1:3'];
-  let sets: ReplicaSet[] = [];
+  let sets: ReplicaSet<Conn>[] = [];
   afterEach(async () => {
     await Promise.all(sets.map((s) => s.close()));
     sets = [];
   });
 
   /** A set over `count` URLs with a manual clock and a probe the test answers. */
-  function replicaSet(
-    count = 3,
-    extra: Parameters<typeof createReplicaSet>[1] extends infer O ? Partial<O> : never = {},
-  ) {
+  function replicaSet(count = 3, extra: Partial<ReplicaSetOptions<Conn>> = {}) {
     const clock = manualClock();
     const events: string[] = [];
     const probes: { replica: number; answer: (healthy: boolean) => void }[] = [];
-    const set = createReplicaSet(urls.slice(0, count), {
-      maxConnections: 1,
+    const set = createReplicaSet<Conn>(urls.slice(0, count), {
+      connect,
       now: clock.now,
       probe: (replica) =>
         new Promise<boolean>((resolve) => probes.push({ replica: replica.index, answer: resolve })),
@@ -121,21 +132,27 @@ describe('replica set', () => {
     return { set, clock, events, probes };
   }
 
-  const indexes = (set: ReplicaSet, n: number, avoid?: Replica) =>
+  const indexes = (set: ReplicaSet<Conn>, n: number, avoid?: Replica) =>
     Array.from({ length: n }, () => set.next(avoid).index);
 
-  it('rotates round-robin and parses base paths', () => {
-    const set = createReplicaSet(['http://127.0.0.1:1/api/', 'http://127.0.0.1:2'], { maxConnections: 1 });
+  it('rotates round-robin over one connection per address', () => {
+    const set = createReplicaSet(['a', 'b'], { connect });
     sets.push(set);
     expect(set.size).toBe(2);
     const [a, b] = [set.next(), set.next()];
-    expect([a.index, a.basePath, a.origin]).toEqual([0, '/api', 'http://127.0.0.1:1']);
-    expect([b.index, b.basePath]).toEqual([1, '']);
+    expect([a.index, a.connection.address]).toEqual([0, 'a']);
+    expect([b.index, b.connection.address]).toEqual([1, 'b']);
     expect(set.next().index).toBe(0);
   });
 
-  it('refuses an empty URL list', () => {
-    expect(() => createReplicaSet([], { maxConnections: 1 })).toThrow(/at least one URL/);
+  it('refuses an empty address list', () => {
+    expect(() => createReplicaSet([], { connect })).toThrow(/at least one address/);
+  });
+
+  it("keeps an HTTP replica's base path and origin apart", async () => {
+    const connection = connectHttp('http://127.0.0.1:1/api/', 1);
+    expect(connection.basePath).toBe('/api');
+    await connection.close();
   });
 
   it('skips the replica a retry just failed on', () => {
@@ -238,7 +255,7 @@ describe('replica set', () => {
     const clock = manualClock();
     const events: string[] = [];
     const set = createReplicaSet(urls, {
-      maxConnections: 1,
+      connect,
       now: clock.now,
       probe: async () => {
         throw new Error('probe broke');
@@ -270,55 +287,6 @@ describe('replica set', () => {
     clock.advance(1);
     indexes(set, 3);
     expect(probes).toHaveLength(2);
-  });
-});
-
-describe('stale cache', () => {
-  it('answers what was stored, with its age in whole seconds', () => {
-    const clock = manualClock();
-    const cache = createStaleCache(30, 100, clock.now);
-    expect(cache.get('/products?ids=p1')).toBeUndefined();
-    const value = [{ id: 'p1' }];
-    cache.set('/products?ids=p1', value);
-    expect(cache.get('/products?ids=p1')).toEqual({ value, ageSeconds: 0 });
-    expect(cache.get('/products?ids=p1')!.value).toBe(value);
-    clock.advance(1_999);
-    expect(cache.get('/products?ids=p1')?.ageSeconds).toBe(1);
-    expect(cache.get('/products?ids=p2')).toBeUndefined();
-  });
-
-  it('forgets an answer once it is maxAgeSeconds old', () => {
-    const clock = manualClock();
-    const cache = createStaleCache(30, 100, clock.now);
-    cache.set('k', 1);
-    clock.advance(29_999);
-    expect(cache.get('k')?.ageSeconds).toBe(29);
-    clock.advance(1);
-    expect(cache.get('k')).toBeUndefined();
-    clock.advance(-10_000); // gone for good, not merely hidden
-    expect(cache.get('k')).toBeUndefined();
-  });
-
-  it('restarts the age when a fresher answer is stored', () => {
-    const clock = manualClock();
-    const cache = createStaleCache(30, 100, clock.now);
-    cache.set('k', 'old');
-    clock.advance(20_000);
-    cache.set('k', 'new');
-    clock.advance(15_000);
-    expect(cache.get('k')).toEqual({ value: 'new', ageSeconds: 15 });
-  });
-
-  it('keeps at most maxEntries, dropping the least recently stored', () => {
-    const clock = manualClock();
-    const cache = createStaleCache(30, 2, clock.now);
-    cache.set('a', 1);
-    cache.set('b', 2);
-    cache.set('a', 3); // a is now the newest
-    cache.set('c', 4);
-    expect(cache.get('b')).toBeUndefined();
-    expect(cache.get('a')?.value).toBe(3);
-    expect(cache.get('c')?.value).toBe(4);
   });
 });
 
@@ -482,6 +450,7 @@ describe('service breaker', () => {
 });
 
 describe('upstream client bookkeeping', () => {
+  const http: UpstreamClientOptions = { transports: { http: httpTransportModule } };
   const breakerConfig: BreakerConfig = {
     errorThresholdPercent: 50,
     volumeThreshold: 2,
@@ -532,7 +501,7 @@ describe('upstream client bookkeeping', () => {
     const calls: string[] = [];
     client = createUpstreamClient(
       { products: upstream([s.url, s.url]) },
-      { onCall: (e) => calls.push(e.outcome) },
+      { ...http, events: { call: (e) => calls.push(e.outcome) } },
     );
     for (let i = 0; i < 5; i++) {
       const error = (await client
@@ -552,11 +521,14 @@ describe('upstream client bookkeeping', () => {
   it('ejects a replica at once when it refuses connections, but not for one reset', async () => {
     const resets = await stub((req) => req.socket.destroy());
     const port = await closedPort();
-    client = createUpstreamClient({
-      products: upstream([resets.url, `http://127.0.0.1:${port}`, resets.url], {
-        breaker: { ...breakerConfig, volumeThreshold: 1_000 },
-      }),
-    });
+    client = createUpstreamClient(
+      {
+        products: upstream([resets.url, `http://127.0.0.1:${port}`, resets.url], {
+          breaker: { ...breakerConfig, volumeThreshold: 1_000 },
+        }),
+      },
+      http,
+    );
     const call = async () =>
       (await client!
         .call('products', { method: 'GET', path: '/products' }, ctx(1_000))
@@ -573,9 +545,10 @@ describe('upstream client bookkeeping', () => {
     const s = await stub((_req, res) => {
       res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"down"}');
     });
-    client = createUpstreamClient({
-      orders: upstream([s.url], { retries: 2, breaker: { ...breakerConfig, volumeThreshold: 1 } }),
-    });
+    client = createUpstreamClient(
+      { orders: upstream([s.url], { retries: 2, breaker: { ...breakerConfig, volumeThreshold: 1 } }) },
+      http,
+    );
     const error = (await client
       .call('orders', { method: 'GET', path: '/orders' }, ctx(2_000))
       .catch((e) => e)) as UpstreamFailure;

@@ -34,7 +34,9 @@ export function responsePolicy(
   const variesPerUser = [...upstream.varies].some((name) => perUser.has(name));
   const isPrivate = hints.scope === 'PRIVATE' || upstream.sharedMs < upstream.privateMs || variesPerUser;
   const upstreamMs = isPrivate ? upstream.privateMs : upstream.sharedMs;
-  const maxAge = Math.min(hints.maxAge, Math.floor(Math.min(upstreamMs, Number.MAX_SAFE_INTEGER) / 1000));
+  // Lifetimes arrive in milliseconds already running down (an answer received 15 ms ago has
+  // 9.985 s of its 10 left): to the nearest second, as the service itself would state it.
+  const maxAge = Math.min(hints.maxAge, Math.round(Math.min(upstreamMs, Number.MAX_SAFE_INTEGER) / 1000));
   if (maxAge <= 0 || (isPrivate && !authenticated)) return 'no-store';
   return { scope: isPrivate ? 'PRIVATE' : 'PUBLIC', maxAge };
 }

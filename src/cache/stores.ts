@@ -1,14 +1,14 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { Redis } from 'ioredis';
-import type { CachedResponse } from './response-cache.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
+import { createMemoryStore } from '../stores/memory-store.js';
+import { createRedisStore } from '../stores/redis-store.js';
 import type { UpstreamStores } from '../upstream/client.js';
 import type { StoredEntity } from '../upstream/layers/entity-cache.js';
 import type { StoredAnswer } from '../upstream/layers/http-cache.js';
 import type { StaleCopy } from '../upstream/layers/stale-if-error.js';
-import { createMemoryStore } from '../stores/memory-store.js';
-import { createRedisStore } from '../stores/redis-store.js';
+import type { CachedResponse } from './response-cache.js';
 
 const mib = 1024 * 1024;
 // A stored policy (http-cache-semantics' state: headers, request headers it varied on) costs
@@ -21,7 +21,11 @@ const policyBytes = 600;
  * and reported in the metrics. Absent when its config turns it off.
  */
 export function createCacheStores(config: GatewayConfig, redis: Redis | undefined, metrics: GatewayMetrics) {
-  function store<V extends {}>(name: string, maxBytes: number, sizeOf: (value: V) => number): KeyValueCache<V> {
+  function store<V extends {}>(
+    name: string,
+    maxBytes: number,
+    sizeOf: (value: V) => number,
+  ): KeyValueCache<V> {
     if (redis) return createRedisStore<V>(redis, `switchboard:${name}:`);
     const memory = createMemoryStore<V>({ maxBytes, sizeOf });
     metrics.watchStore(name, memory);
@@ -40,7 +44,11 @@ export function createCacheStores(config: GatewayConfig, redis: Redis | undefine
     );
   }
   if (cache.entities ?? true) {
-    upstream.entities = store<StoredEntity>('entities', cache.entityMaxBytes ?? 64 * mib, (e) => e.bytes + 64);
+    upstream.entities = store<StoredEntity>(
+      'entities',
+      cache.entityMaxBytes ?? 64 * mib,
+      (e) => e.bytes + 64,
+    );
   }
   if (staleUsed) {
     upstream.stale = store<StaleCopy[]>('stale', cache.upstreamMaxBytes ?? 32 * mib, (copies) =>

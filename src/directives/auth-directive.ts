@@ -1,8 +1,8 @@
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { type Role, roleSatisfies } from '../auth/identity.js';
-import { ErrorCode, gatewayError } from '../errors.js';
 import type { GraphQLContext } from '../context/graphql-context.js';
+import { ErrorCode, gatewayError } from '../errors.js';
 
 /**
  * `@auth(requires: Role = USER)` on a field or a whole type. Applied once at start-up with

@@ -1,8 +1,8 @@
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { getGraphQLRateLimiter, Store } from 'graphql-rate-limit';
-import { ErrorCode, gatewayError } from '../errors.js';
 import type { GraphQLContext } from '../context/graphql-context.js';
+import { ErrorCode, gatewayError } from '../errors.js';
 import type { LogDecision, RateLimitBackend } from '../ratelimit/backend.js';
 
 /**

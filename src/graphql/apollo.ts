@@ -1,5 +1,4 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { unwrapResolverError } from '@apollo/server/errors';
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -7,11 +6,12 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { DocumentNode, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
+import type { GraphQLContext } from '../context/graphql-context.js';
 import { ErrorCode } from '../errors.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
-import type { GraphQLContext } from '../context/graphql-context.js';
 import { observabilityPlugin } from '../observability/apollo-plugin.js';
 import { jitGateway } from './executor.js';
 

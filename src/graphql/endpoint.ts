@@ -29,7 +29,9 @@ export interface EndpointOptions {
  */
 export async function createEndpoint(schema: GraphQLSchema, options: EndpointOptions): Promise<Endpoint> {
   const { config } = options;
-  const analyzer = createOperationAnalyzer(schema, config.limits, { introspection: config.server.introspection });
+  const analyzer = createOperationAnalyzer(schema, config.limits, {
+    introspection: config.server.introspection,
+  });
   const apollo = createApollo({
     schema,
     introspection: config.server.introspection,

@@ -27,6 +27,8 @@ export function createSchema(rateLimits: RateLimitBackend, options: SchemaOption
   const typeDefs = options.typeDefs ?? [loadBaseSchema().document];
   const schema = makeExecutableSchema({ typeDefs, resolvers });
   const withRest = restDirectiveTransformer(schema, options.isDeclared ?? (() => true));
-  const directed = authDirectiveTransformer(rateLimitDirectiveTransformer(withRest, rateLimits, options.onRateLimited));
+  const directed = authDirectiveTransformer(
+    rateLimitDirectiveTransformer(withRest, rateLimits, options.onRateLimited),
+  );
   return options.trackStale ? reportDegradedFields(directed) : directed;
 }

@@ -1,16 +1,16 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/types.js';
+import { errorBody } from '../errors.js';
+import type { GatewayMetrics } from '../metrics/metrics.js';
 import { registerRequestObservability } from '../observability/http-hooks.js';
 import type { Tracing } from '../observability/tracing.js';
 import { registerRequestTracing } from '../observability/tracing-hooks.js';
 import { registerCors } from './cors.js';
 import { registerDrain } from './drain.js';
-import { errorBody } from '../errors.js';
 import { handleHttpError } from './error-handler.js';
 import { type Readiness, registerHealthRoutes } from './health.js';
 import { registerLoadShedding } from './load-shedding.js';
-import type { GatewayMetrics } from '../metrics/metrics.js';
 import { requestIdOf } from './request-id.js';
 
 export interface HttpServerDeps {

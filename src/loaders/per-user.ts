@@ -43,7 +43,11 @@ export function createPerUserLoader<K extends PerUserKey, T extends { userId: st
           const answers = await Promise.all(
             chunk(userIds).map(async (part) => {
               const query = { userIds: part.join(','), ...filterOf(mine[0]!), limit };
-              const value = await client.call(endpoint.service, { method: 'GET', path: endpoint.path, query }, call);
+              const value = await client.call(
+                endpoint.service,
+                { method: 'GET', path: endpoint.path, query },
+                call,
+              );
               return expectRecords(endpoint.service, value, endpoint.isRecord) as T[];
             }),
           );
@@ -52,7 +56,9 @@ export function createPerUserLoader<K extends PerUserKey, T extends { userId: st
           byFilter.set(filter, byUser);
         }),
       );
-      return keys.map((k) => (byFilter.get(JSON.stringify(filterOf(k)))?.get(k.userId) ?? []).slice(0, k.limit));
+      return keys.map((k) =>
+        (byFilter.get(JSON.stringify(filterOf(k)))?.get(k.userId) ?? []).slice(0, k.limit),
+      );
     }),
     { cacheKeyFn: (k) => JSON.stringify([k.userId, k.limit, filterOf(k)]) },
   );

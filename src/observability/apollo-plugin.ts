@@ -41,7 +41,11 @@ export function observabilityPlugin(): ApolloServerPlugin<GraphQLContext> {
               services: contextValue.upstream
                 .health()
                 .filter((s) => called.has(s.service))
-                .map((s) => ({ service: s.service, breaker: breakerStates[s.breaker], ejectedReplicas: s.ejected })),
+                .map((s) => ({
+                  service: s.service,
+                  breaker: breakerStates[s.breaker],
+                  ejectedReplicas: s.ejected,
+                })),
             };
           }
           const degraded = contextValue.degraded?.fields;

@@ -2,7 +2,14 @@ import type { AttemptWatch, CallObserver } from '../upstream/types.js';
 import type { DegradedTracker } from './degraded.js';
 import type { RequestStats } from './request-stats.js';
 import { traceparentOf } from './trace-context.js';
-import { endAttemptSpan, markFailed, scopeOf, startAttemptSpan, startBatchSpan, type TraceScope } from './tracing.js';
+import {
+  endAttemptSpan,
+  markFailed,
+  scopeOf,
+  startAttemptSpan,
+  startBatchSpan,
+  type TraceScope,
+} from './tracing.js';
 
 /** What watches one request's upstream calls: any of them may be absent. */
 export interface ObserverParts {
@@ -25,7 +32,8 @@ export function createCallObserver(parts: ObserverParts): CallObserver | undefin
     attempt(start): AttemptWatch {
       const startedAt = stats?.attemptStarted() ?? 0;
       const span =
-        trace && startAttemptSpan(trace, start.service, start.replica, start.request, start.retry, start.batchSize);
+        trace &&
+        startAttemptSpan(trace, start.service, start.replica, start.request, start.retry, start.batchSize);
       return {
         traceparent: span ? traceparentOf(span.spanContext()) : undefined,
         end(event, error) {

@@ -32,7 +32,9 @@ export function registerRequestObservability(app: FastifyInstance, metrics: Gate
     if (request.graphql) logGraphQLRequest(request, status, durationMs, metrics, accessLog);
   };
   app.addHook('onResponse', async (request, reply) => end(request, reply.statusCode, reply.elapsedTime));
-  app.addHook('onRequestAbort', async (request) => end(request, 499, performance.now() - (request.graphql?.stats.startedAt ?? performance.now())));
+  app.addHook('onRequestAbort', async (request) =>
+    end(request, 499, performance.now() - (request.graphql?.stats.startedAt ?? performance.now())),
+  );
 }
 
 function logGraphQLRequest(
@@ -46,7 +48,13 @@ function logGraphQLRequest(
   const stats = state.stats;
   const client = state.identity?.clientName ?? 'anonymous';
   const outcome =
-    status === 499 ? 'abandoned' : status >= 400 ? 'error' : stats.errorCodes.length > 0 ? 'partial' : 'success';
+    status === 499
+      ? 'abandoned'
+      : status >= 400
+        ? 'error'
+        : stats.errorCodes.length > 0
+          ? 'partial'
+          : 'success';
   metrics.operationDuration.observe(
     { operation: metrics.operationLabel(stats.operationName), client: metrics.clientLabel(client), outcome },
     elapsedMs / 1000,

@@ -91,7 +91,10 @@ export function createOperationAnalyzer(
 ): OperationAnalyzer {
   const facts = createSchemaFacts(schema);
   const rules = options.introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
-  const byText = new LRUCache<string, Entry>({ maxSize: maxCachedChars, sizeCalculation: (_e, text) => text.length });
+  const byText = new LRUCache<string, Entry>({
+    maxSize: maxCachedChars,
+    sizeCalculation: (_e, text) => text.length,
+  });
   const byHash = new LRUCache<string, DocumentNode>({ max: 10_000 });
   const measures = new WeakMap<OperationDefinitionNode, OperationMeasure>();
 
@@ -143,7 +146,10 @@ export function createOperationAnalyzer(
         if (rejection) return rejected(rejection);
       }
       if (!isValid(entry as Entry & { document: DocumentNode })) return { kind: 'unparsed' };
-      const operation = getOperationAST(document, typeof operationName === 'string' ? operationName : undefined);
+      const operation = getOperationAST(
+        document,
+        typeof operationName === 'string' ? operationName : undefined,
+      );
       // No such operation (or several without a name): Apollo words that answer.
       if (!operation) return { kind: 'unparsed' };
       vars ??= variablesOf(variables);
@@ -161,6 +167,17 @@ export function createOperationAnalyzer(
       async delete() {},
     },
   };
+}
+
+/** A batch of more operations than `limits.maxOperationsPerBatch` is refused whole. */
+export function batchRejection(size: number, max: number): Rejection | undefined {
+  if (size <= max) return undefined;
+  return reject(
+    'maxOperationsPerBatch',
+    `the batch has ${size} operations; at most ${max} are allowed`,
+    size,
+    max,
+  );
 }
 
 function rejected(rejection: Rejection): AnalysisResult {
@@ -186,7 +203,12 @@ function compare(measure: OperationMeasure, limits: LimitsConfig): Rejection | u
   for (const [limit, value, what] of checks) {
     const max = limits[limit];
     if (value > max)
-      return reject(limit, `${what} ${value >= 1e12 ? 'beyond 10^12' : value} exceeds the limit of ${max}`, value, max);
+      return reject(
+        limit,
+        `${what} ${value >= 1e12 ? 'beyond 10^12' : value} exceeds the limit of ${max}`,
+        value,
+        max,
+      );
   }
   return undefined;
 }

@@ -200,7 +200,8 @@ export function measureOperation(
         child.needsGraphQLJs ||
         field === SchemaMetaFieldDef ||
         field === TypeMetaFieldDef ||
-        (named !== undefined && (isAbstractType(named) || (isObjectType(named) && typeof named.isTypeOf === 'function'))),
+        (named !== undefined &&
+          (isAbstractType(named) || (isObjectType(named) && typeof named.isTypeOf === 'function'))),
       depth: child.depth + (isOfType ? 0 : 1),
       topRun,
       maxRun: Math.max(child.maxRun, topRun),

@@ -24,7 +24,10 @@ export interface CacheHint {
  */
 export interface SchemaFacts {
   weightOf(typeName: string, fieldName: string): number | undefined;
-  listSizeOf(typeName: string, fieldName: string): { assumedSize?: number; slicingArguments: string[] } | undefined;
+  listSizeOf(
+    typeName: string,
+    fieldName: string,
+  ): { assumedSize?: number; slicingArguments: string[] } | undefined;
   fieldHint(typeName: string, fieldName: string): CacheHint | undefined;
   typeHint(typeName: string): CacheHint | undefined;
 }

@@ -58,7 +58,8 @@ export function createPersistedOperations(options: PersistedOperationsOptions): 
       const { documentId } = operation;
       let extensions = extensionsOf(operation.extensions);
       if (documentId !== undefined && extensions?.persistedQuery === undefined) {
-        if (typeof documentId !== 'string') return refuse(ErrorCode.BAD_REQUEST, 'documentId must be a string', 400);
+        if (typeof documentId !== 'string')
+          return refuse(ErrorCode.BAD_REQUEST, 'documentId must be a string', 400);
         // GraphQL over HTTP's persisted documents, optionally `sha256:`-prefixed.
         const sha256Hash = documentId.startsWith('sha256:') ? documentId.slice('sha256:'.length) : documentId;
         extensions = { ...extensions, persistedQuery: { version: 1, sha256Hash } };
@@ -69,7 +70,12 @@ export function createPersistedOperations(options: PersistedOperationsOptions): 
       let hash: string | undefined;
       if (persisted !== undefined) {
         if (!supported) {
-          return refuse(ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED, 'PersistedQueryNotSupported', 200, notCached);
+          return refuse(
+            ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
+            'PersistedQueryNotSupported',
+            200,
+            notCached,
+          );
         }
         if (!isRecord(persisted) || persisted.version !== 1 || typeof persisted.sha256Hash !== 'string') {
           return refuse(ErrorCode.BAD_REQUEST, badExtension, 400);
@@ -108,7 +114,12 @@ export function createPersistedOperations(options: PersistedOperationsOptions): 
   };
 }
 
-function refuse(code: ErrorCode, message: string, status: number, headers?: Record<string, string>): PersistedRefusal {
+function refuse(
+  code: ErrorCode,
+  message: string,
+  status: number,
+  headers?: Record<string, string>,
+): PersistedRefusal {
   return headers ? { code, message, status, headers } : { code, message, status };
 }
 

@@ -1,7 +1,7 @@
 import type { preHandlerAsyncHookHandler } from 'fastify';
 import { ErrorCode } from '../errors.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
-import { rejectionBody } from '../operation/analyzer.js';
+import { batchRejection, rejectionBody } from '../operation/analyzer.js';
 import { stateOf } from './state.js';
 
 /**
@@ -10,17 +10,16 @@ import { stateOf } from './state.js';
  * An operation over a limit is refused here, 400 QUERY_TOO_COMPLEX, before any upstream call.
  * A batch larger than `limits.maxOperationsPerBatch` is refused whole.
  */
-export function createAnalyzeStage(metrics: GatewayMetrics, maxOperationsPerBatch: number): preHandlerAsyncHookHandler {
+export function createAnalyzeStage(
+  metrics: GatewayMetrics,
+  maxOperationsPerBatch: number,
+): preHandlerAsyncHookHandler {
   return async (request, reply) => {
     const state = stateOf(request);
     const operations = state.operations ?? [];
-    if (state.batch && operations.length > maxOperationsPerBatch) {
-      const rejection = {
-        limit: 'maxOperationsPerBatch' as const,
-        value: operations.length,
-        max: maxOperationsPerBatch,
-        message: `Query is too complex: the batch has ${operations.length} operations; at most ${maxOperationsPerBatch} are allowed (limits.maxOperationsPerBatch)`,
-      };
+    const tooMany = state.batch ? batchRejection(operations.length, maxOperationsPerBatch) : undefined;
+    if (tooMany) {
+      const rejection = tooMany;
       metrics.rejections.inc({ reason: rejection.limit });
       state.stats.errorCodes.push(ErrorCode.QUERY_TOO_COMPLEX);
       return reply.code(400).send(rejectionBody(rejection));

@@ -1,6 +1,6 @@
 import type { preHandlerAsyncHookHandler } from 'fastify';
 import type { Authenticator } from '../auth/authenticate.js';
-import { errorBody, ErrorCode } from '../errors.js';
+import { ErrorCode, errorBody } from '../errors.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
 import { stateOf } from './state.js';
 
@@ -26,6 +26,7 @@ export function createIdentityStage(
       return reply.code(401).send(errorBody(ErrorCode.UNAUTHENTICATED, coded.message ?? 'Unauthenticated'));
     }
     const identity = state.identity;
-    if (production && !(identity.userId !== undefined && identity.role === 'ADMIN')) delete state.stats.fanout;
+    if (production && !(identity.userId !== undefined && identity.role === 'ADMIN'))
+      delete state.stats.fanout;
   };
 }

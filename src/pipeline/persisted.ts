@@ -12,7 +12,8 @@ import { stateOf } from './state.js';
 export function createPersistedStage(persisted: PersistedOperations): preHandlerAsyncHookHandler {
   return async (request, reply) => {
     const state = stateOf(request);
-    const payload = request.method === 'GET' ? { ...(request.query as Record<string, unknown>) } : request.body;
+    const payload =
+      request.method === 'GET' ? { ...(request.query as Record<string, unknown>) } : request.body;
     state.batch = Array.isArray(payload);
     // Malformed operations are kept as they are: Apollo answers them with 400 and runs nothing.
     const operations = (Array.isArray(payload) ? payload : [payload]).filter(isRecord);

@@ -10,7 +10,10 @@ import { stateOf } from './state.js';
  * fan-out report always runs the operation (and its answer, carrying the report, is never
  * stored). Otherwise the slot is noted for the response-headers stage to store the answer in.
  */
-export function createResponseCacheStage(cache: ResponseCache, metrics: GatewayMetrics): preHandlerAsyncHookHandler {
+export function createResponseCacheStage(
+  cache: ResponseCache,
+  metrics: GatewayMetrics,
+): preHandlerAsyncHookHandler {
   return async (request, reply) => {
     const state = stateOf(request);
     const { analysis, cachePolicy, identity } = state;

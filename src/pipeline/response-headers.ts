@@ -12,7 +12,9 @@ import { stateOf } from './state.js';
  * response cache under the slot the response-cache stage noted, under the scope it turned out to
  * have: an answer that turned PRIVATE is stored per user, never in the shared slot.
  */
-export function createResponseHeadersStage(cache: ResponseCache | undefined): onSendAsyncHookHandler<unknown> {
+export function createResponseHeadersStage(
+  cache: ResponseCache | undefined,
+): onSendAsyncHookHandler<unknown> {
   return async (request, reply, payload) => {
     const state = request.graphql;
     if (!state) return payload;

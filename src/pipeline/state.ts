@@ -2,10 +2,10 @@ import type { FastifyRequest } from 'fastify';
 import type { Identity } from '../auth/identity.js';
 import type { ResponseKeyParts } from '../cache/response-cache.js';
 import type { Endpoint } from '../graphql/endpoint.js';
-import type { CachePolicy } from '../operation/measure.js';
-import type { OperationAnalysis } from '../operation/analyzer.js';
 import type { RequestStats } from '../observability/request-stats.js';
 import type { TraceScope } from '../observability/tracing.js';
+import type { OperationAnalysis } from '../operation/analyzer.js';
+import type { CachePolicy } from '../operation/measure.js';
 import type { Operation } from '../persisted/persisted-operations.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { preHandlerAsyncHookHandler } from 'fastify';
-import { errorBody, ErrorCode, rateLimitedBody } from '../errors.js';
+import { ErrorCode, errorBody, rateLimitedBody } from '../errors.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
 import type { TierLimiter } from '../ratelimit/tiers.js';
 import { stateOf } from './state.js';
@@ -9,7 +9,10 @@ import { stateOf } from './state.js';
  * RateLimit headers; over the quota is a 429 with Retry-After. Each operation of a batch counts:
  * a batch of ten is ten requests' worth of work.
  */
-export function createTierQuotaStage(tiers: TierLimiter, metrics: GatewayMetrics): preHandlerAsyncHookHandler {
+export function createTierQuotaStage(
+  tiers: TierLimiter,
+  metrics: GatewayMetrics,
+): preHandlerAsyncHookHandler {
   return async (request, reply) => {
     const state = stateOf(request);
     const body = request.method === 'POST' ? request.body : undefined;

@@ -27,7 +27,13 @@ export interface LogDecision {
  */
 export interface RateLimitBackend {
   /** Counts `weight` requests at once (a batch of operations), all or none. */
-  quota(key: string, limit: number, windowMs: number, dailyLimit: number, weight?: number): Promise<QuotaDecision>;
+  quota(
+    key: string,
+    limit: number,
+    windowMs: number,
+    dailyLimit: number,
+    weight?: number,
+  ): Promise<QuotaDecision>;
   /** Records `count` calls at once (aliases of one mutation), all or none. */
   slidingLog(key: string, max: number, windowMs: number, count?: number): Promise<LogDecision>;
   close(): Promise<void>;

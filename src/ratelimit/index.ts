@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/types.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
+import { createRedisClient, firstConnection } from '../stores/redis-client.js';
 import type { RateLimitBackend } from './backend.js';
 import { createFailoverBackend } from './failover.js';
 import { createMemoryBackend } from './memory-backend.js';
 import { createRedisBackend } from './redis-backend.js';
-import { createRedisClient, firstConnection } from '../stores/redis-client.js';
 
 /** The backend `rateLimits.store` asks for: in memory, or Redis behind the fail-open/closed policy. */
 export function createRateLimitBackend(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { LogDecision, QuotaDecision, RateLimitBackend } from './backend.js';
 import { withinDeadline } from '../stores/redis-client.js';
+import type { LogDecision, QuotaDecision, RateLimitBackend } from './backend.js';
 
 /** How long a decision may wait for Redis before the failover policy takes over. */
 export const decisionTimeoutMs = 250;
@@ -45,8 +45,20 @@ return {1, n, 0}`;
 
 /** The commands `defineCommand` adds (EVALSHA with a fallback to EVAL, handled by ioredis). */
 interface ScriptCommands {
-  switchboardQuota(key: string, windowMs: number, limit: number, daily: number, weight: number): Promise<number[]>;
-  switchboardLog(key: string, windowMs: number, max: number, member: string, count: number): Promise<number[]>;
+  switchboardQuota(
+    key: string,
+    windowMs: number,
+    limit: number,
+    daily: number,
+    weight: number,
+  ): Promise<number[]>;
+  switchboardLog(
+    key: string,
+    windowMs: number,
+    max: number,
+    member: string,
+    count: number,
+  ): Promise<number[]>;
 }
 
 /** Counts in Redis, shared by every gateway instance that uses the same Redis. */

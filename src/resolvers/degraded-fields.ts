@@ -16,7 +16,9 @@ export function reportDegradedFields(schema: GraphQLSchema): GraphQLSchema {
   });
 }
 
-function withReport(field: GraphQLFieldConfig<unknown, GraphQLContext>): GraphQLFieldConfig<unknown, GraphQLContext> {
+function withReport(
+  field: GraphQLFieldConfig<unknown, GraphQLContext>,
+): GraphQLFieldConfig<unknown, GraphQLContext> {
   const resolve = field.resolve!;
   return {
     ...field,
@@ -26,7 +28,8 @@ function withReport(field: GraphQLFieldConfig<unknown, GraphQLContext>): GraphQL
       if (!tracker) return result;
       const note = (value: unknown) => {
         const origin = tracker.originOf(value);
-        if (origin) tracker.fields.push({ path: responsePathAsArray(info.path) as (string | number)[], ...origin });
+        if (origin)
+          tracker.fields.push({ path: responsePathAsArray(info.path) as (string | number)[], ...origin });
         return value;
       };
       return result instanceof Promise ? result.then(note) : note(result);

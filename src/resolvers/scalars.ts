@@ -1,7 +1,6 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { toUtcTimestamp } from '../services/timestamps.js';
 
-
 /** The `DateTime` scalar: RFC 3339 in, UTC RFC 3339 out; anything else is an error. */
 export const DateTimeScalar = new GraphQLScalarType<string, string>({
   name: 'DateTime',

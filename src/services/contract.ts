@@ -1,4 +1,3 @@
-import { isTimestamp } from './timestamps.js';
 import type {
   MoneyModel,
   NotificationModel,
@@ -7,6 +6,7 @@ import type {
   ProductModel,
   UserModel,
 } from './models.js';
+import { isTimestamp } from './timestamps.js';
 
 /** Whether one record has the shape upstreams.openapi.yaml promises for it. */
 export type RecordGuard<T> = (value: unknown) => value is T;

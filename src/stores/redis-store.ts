@@ -19,7 +19,8 @@ export function createRedisStore<V>(redis: Redis, prefix: string): KeyValueCache
     async set(key, value, options?: KeyValueCacheSetOptions) {
       try {
         const text = JSON.stringify(value);
-        if (options?.ttl) await redis.set(prefix + key, text, 'PX', Math.max(1, Math.round(options.ttl * 1000)));
+        if (options?.ttl)
+          await redis.set(prefix + key, text, 'PX', Math.max(1, Math.round(options.ttl * 1000)));
         else await redis.set(prefix + key, text);
       } catch {
         // not stored: the next look-up misses

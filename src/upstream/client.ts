@@ -90,8 +90,14 @@ export function createUpstreamClient(
       headersLayer(config.requestHeaders),
       entityCache,
       httpCacheLayer(stores.http, events, entityCache !== undefined),
-      staleSeconds > 0 && stores.stale ? staleIfErrorLayer(stores.stale, staleSeconds, events, entityCache !== undefined) : undefined,
-      retryLayer({ retries: config.retries, budget: createRetryBudget(), onRetry: () => events.retry?.(name) }),
+      staleSeconds > 0 && stores.stale
+        ? staleIfErrorLayer(stores.stale, staleSeconds, events, entityCache !== undefined)
+        : undefined,
+      retryLayer({
+        retries: config.retries,
+        budget: createRetryBudget(),
+        onRetry: () => events.retry?.(name),
+      }),
       deadlineLayer(config.timeoutMs),
       breakerLayer(breaker),
       replicaLayer(replicas),

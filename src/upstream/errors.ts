@@ -93,12 +93,22 @@ const invalidRequestCodes = new Set(['UND_ERR_INVALID_ARG', 'ERR_INVALID_CHAR', 
 
 /** The caller's input could not form a request: BAD_USER_INPUT for that caller only. */
 export function invalidRequest(service: string, detail = 'the request could not be sent'): UpstreamFailure {
-  return upstreamFailure(service, ErrorCode.BAD_USER_INPUT, `Invalid input for ${service}: ${detail}`, 'invalid_request');
+  return upstreamFailure(
+    service,
+    ErrorCode.BAD_USER_INPUT,
+    `Invalid input for ${service}: ${detail}`,
+    'invalid_request',
+  );
 }
 
 /** The caller went away: the call was abandoned, and nothing is held against the service. */
 export function abortedByCaller(service: string): UpstreamFailure {
-  return upstreamFailure(service, ErrorCode.INTERNAL_SERVER_ERROR, 'The request was abandoned by its caller', 'aborted');
+  return upstreamFailure(
+    service,
+    ErrorCode.INTERNAL_SERVER_ERROR,
+    'The request was abandoned by its caller',
+    'aborted',
+  );
 }
 
 /**
@@ -138,7 +148,12 @@ export function mapTransportError(
   // Anything else thrown before an answer arrived is ours (a bug), not the service's: coded as
   // an internal error, and never counted against the service.
   if (error instanceof TypeError || error instanceof RangeError) {
-    return upstreamFailure(service, ErrorCode.INTERNAL_SERVER_ERROR, `calling ${service} failed inside the gateway`, 'internal');
+    return upstreamFailure(
+      service,
+      ErrorCode.INTERNAL_SERVER_ERROR,
+      `calling ${service} failed inside the gateway`,
+      'internal',
+    );
   }
   return upstreamFailure(service, ErrorCode.UPSTREAM_ERROR, `${service} failed`, 'error');
 }

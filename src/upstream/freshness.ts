@@ -47,8 +47,10 @@ export function judge(exchange: Pick<Exchange, 'request' | 'headers'>, answer: A
   const response = { status: answer.status, headers: headers as CachePolicy.Headers };
   const shared = new CachePolicy(request, response, sharedOptions);
   const own = new CachePolicy(request, response, privateOptions);
-  const sharedMs = shared.storable() ? Math.max(0, shared.timeToLive()) : 0;
-  const privateMs = own.storable() ? Math.max(0, own.timeToLive()) : 0;
+  // Reusable now without asking the service again: `no-cache` answers are stored but never so.
+  const sharedMs =
+    shared.storable() && shared.satisfiesWithoutRevalidation(request) ? shared.timeToLive() : 0;
+  const privateMs = own.storable() && own.satisfiesWithoutRevalidation(request) ? own.timeToLive() : 0;
   const freshness: AnswerFreshness = { sharedMs, privateMs, varies: variesOf(headers.vary) };
   const storableBy = shared.storable() ? 'shared' : own.storable() ? 'private' : 'nobody';
   const isPrivate = 'private' in own.toObject().rescc;

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { GraphQLFieldResolver, GraphQLOutputType } from 'graphql';
-import { ErrorCode } from '../../errors.js';
 import type { GraphQLContext } from '../../context/graphql-context.js';
+import { ErrorCode } from '../../errors.js';
 import { chunk, groupBy, observedBatch } from '../../loaders/batch.js';
 import { isUpstreamFailure, upstreamFailure } from '../../upstream/errors.js';
 import type { UpstreamRequest } from '../../upstream/types.js';

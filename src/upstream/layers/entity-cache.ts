@@ -80,7 +80,9 @@ export function entityCacheLayer(options: EntityCacheOptions): Layer {
       return assemble(fresh, values);
     }
     if (!Array.isArray(answer.value)) return answer; // off the contract: the loader says so
-    await storeAll(store, partial, answer, judge(partial, answer), spec.key, options.staleSeconds);
+    const judgement = judge(partial, answer);
+    exchange.ctx.observer?.freshness?.(judgement.freshness);
+    await storeAll(store, partial, answer, judgement, spec.key, options.staleSeconds);
     return assemble(fresh, answer.value, answer);
   };
 }
@@ -100,7 +102,12 @@ function callerKey(exchange: Exchange, id: string): string {
   return `${exchange.service}\n${id}\nu:${exchange.ctx.userId}\nr:${exchange.ctx.userRole ?? 'USER'}`;
 }
 
-function reportHits(exchange: Exchange, fresh: Map<string, StoredEntity>, now: number, events: UpstreamEvents) {
+function reportHits(
+  exchange: Exchange,
+  fresh: Map<string, StoredEntity>,
+  now: number,
+  events: UpstreamEvents,
+) {
   const { service, request, ctx } = exchange;
   const total = new Set(request.query?.[request.entities!.param]?.split(',')).size;
   for (let i = 0; i < fresh.size; i++) events.cache?.(service, 'entity', true);
@@ -150,8 +157,15 @@ async function storeAll(
   const ttl = (Math.max(0, lifetimeMs) + staleSeconds * 1000) / 1000;
   await Promise.all(
     [...byId].map(([id, record]) => {
-      const entity: StoredEntity = { value: record, freshUntil: now + lifetimeMs, storedAt: now, bytes: record === null ? 8 : perRecordBytes };
-      return store.set(perCaller ? callerKey(exchange, id) : sharedKey(exchange.service, id), entity, { ttl });
+      const entity: StoredEntity = {
+        value: record,
+        freshUntil: now + lifetimeMs,
+        storedAt: now,
+        bytes: record === null ? 8 : perRecordBytes,
+      };
+      return store.set(perCaller ? callerKey(exchange, id) : sharedKey(exchange.service, id), entity, {
+        ttl,
+      });
     }),
   );
 }

@@ -1,5 +1,5 @@
-import type { Layer } from '../exchange.js';
 import { invalidRequest } from '../errors.js';
+import type { Layer } from '../exchange.js';
 import type { CallContext } from '../types.js';
 
 /** `upstreams.<name>.requestHeaders`: applied after the allow-list (a `set` header goes even if the list would drop it). */
@@ -17,12 +17,15 @@ export interface HeaderTransform {
  */
 export function headersLayer(transform?: HeaderTransform): Layer {
   const remove = transform?.remove?.map((name) => name.toLowerCase()) ?? [];
-  const set = Object.entries(transform?.set ?? {}).map(([name, value]) => [name.toLowerCase(), value] as const);
+  const set = Object.entries(transform?.set ?? {}).map(
+    ([name, value]) => [name.toLowerCase(), value] as const,
+  );
   return (next) => (exchange) => {
     const headers = upstreamHeaders(exchange.ctx);
     headers.accept = 'application/json';
     if (exchange.request.headers) {
-      for (const [name, value] of Object.entries(exchange.request.headers)) headers[name.toLowerCase()] = value;
+      for (const [name, value] of Object.entries(exchange.request.headers))
+        headers[name.toLowerCase()] = value;
     }
     for (const name of remove) delete headers[name];
     for (const [name, value] of set) headers[name] = value;

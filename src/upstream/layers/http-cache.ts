@@ -48,7 +48,12 @@ export function httpCacheLayer(
         ctx.observer?.served?.(service, request, 'cache');
         const remaining = policy.timeToLive();
         ctx.observer?.freshness?.({ sharedMs: remaining, privateMs: remaining, varies: [] });
-        return { value: stored.value, status: 200, headers: policy.responseHeaders() as Answer['headers'], bytes: stored.bytes };
+        return {
+          value: stored.value,
+          status: 200,
+          headers: policy.responseHeaders() as Answer['headers'],
+          bytes: stored.bytes,
+        };
       }
       events.cache?.(service, 'http', false);
     }
@@ -59,7 +64,10 @@ export function httpCacheLayer(
     if (cacheable && judgement.shared && !judgement.freshness.varies.includes('*')) {
       const policy = judgement.shared.toObject();
       const fresh = (variants ?? []).filter((v) => !CachePolicy.fromObject(v.policy).stale());
-      const kept = [{ policy, value: answer.value, bytes: answer.bytes }, ...fresh.filter((v) => !sameVariant(v.policy, policy))];
+      const kept = [
+        { policy, value: answer.value, bytes: answer.bytes },
+        ...fresh.filter((v) => !sameVariant(v.policy, policy)),
+      ];
       const ttlSeconds = Math.max(...kept.map((v) => CachePolicy.fromObject(v.policy).timeToLive())) / 1000;
       void store.set(key, kept.slice(0, maxVariants), { ttl: ttlSeconds });
     }

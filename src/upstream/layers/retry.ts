@@ -15,7 +15,8 @@ export interface RetryOptions {
 // Backoff before retry n (0-based): ~25 ms, ~50 ms…, ±50% jitter so retries don't synchronise.
 const backoffBaseMs = 25;
 
-const readsOnly = (exchange: Exchange) => exchange.request.method === 'GET' || exchange.request.method === 'HEAD';
+const readsOnly = (exchange: Exchange) =>
+  exchange.request.method === 'GET' || exchange.request.method === 'HEAD';
 
 /**
  * Budgeted retries, each a new exchange: the layers below pick another replica (`avoid`), arm a

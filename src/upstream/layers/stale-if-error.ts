@@ -81,11 +81,20 @@ function copyOf(exchange: Exchange, answer: Answer, judgement: Judgement): Stale
 }
 
 function servesCaller(copy: StaleCopy, exchange: Exchange): boolean {
-  if (copy.userId !== undefined && (copy.userId !== exchange.ctx.userId || copy.role !== exchange.ctx.userRole)) return false;
+  if (
+    copy.userId !== undefined &&
+    (copy.userId !== exchange.ctx.userId || copy.role !== exchange.ctx.userRole)
+  )
+    return false;
   return Object.entries(copy.vary).every(([name, value]) => exchange.headers[name] === value);
 }
 
-async function keep(store: KeyValueCache<StaleCopy[]>, key: string, copy: StaleCopy, maxAgeSeconds: number): Promise<void> {
+async function keep(
+  store: KeyValueCache<StaleCopy[]>,
+  key: string,
+  copy: StaleCopy,
+  maxAgeSeconds: number,
+): Promise<void> {
   const now = Date.now();
   const others = ((await store.get(key)) ?? []).filter(
     (c) => now - c.storedAt < maxAgeSeconds * 1000 && !(c.userId === copy.userId && sameVary(c, copy)),

@@ -40,14 +40,23 @@ export function httpTransport(maxResponseBytes: number): Dispatch {
       const response = await connection.pool.request({
         method: request.method,
         path: `${connection.basePath}${request.path}${queryString(request.query)}`,
-        headers: request.body === undefined ? exchange.headers : { ...exchange.headers, 'content-type': 'application/json' },
+        headers:
+          request.body === undefined
+            ? exchange.headers
+            : { ...exchange.headers, 'content-type': 'application/json' },
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
         signal: exchange.signal,
       });
       const status = response.statusCode;
       const text = await readBounded(service, response, maxResponseBytes);
       if (status >= 500) {
-        throw upstreamFailure(service, ErrorCode.UPSTREAM_ERROR, `${service} failed with HTTP ${status}`, 'error', status);
+        throw upstreamFailure(
+          service,
+          ErrorCode.UPSTREAM_ERROR,
+          `${service} failed with HTTP ${status}`,
+          'error',
+          status,
+        );
       }
       if (status < 200 || status >= 300) {
         // 4xx: the request was refused. Resolvers decide what it means (BAD_USER_INPUT on a
