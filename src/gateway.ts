@@ -8,6 +8,7 @@ import { createCacheStores } from './cache/stores.js';
 import { buildVariants, composeVariants } from './clients/variants.js';
 import type { GatewayConfig } from './config/types.js';
 import { createEndpoint, type Endpoint } from './graphql/endpoint.js';
+import type { Engine } from './graphql/executor.js';
 import { createSchema } from './graphql/schema.js';
 import type { Readiness } from './http/health.js';
 import { createHttpServer } from './http/server.js';
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Where spans go instead of OTLP when `tracing.enabled` (tests: an InMemorySpanExporter). */
   tracingExporter?: SpanExporter;
+  /** The execution engine (default graphql-jit; tests compare both). */
+  engine?: Engine;
 }
 
 /** Builds the gateway from a validated config. Nothing listens until `listen()`. */
@@ -123,7 +126,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const endpoints = new Map<GraphQLSchema, Endpoint>();
   for (const { schema, client } of [variants.base, ...variants.clients.values()]) {
     if (endpoints.has(schema)) continue;
-    const endpoint = await createEndpoint(schema, { config, metrics, logger, client });
+    const endpoint = await createEndpoint(schema, {
+      config,
+      metrics,
+      logger,
+      client,
+      engine: options.engine,
+    });
     endpoints.set(schema, endpoint);
     // Not Apollo's Fastify drain plugin: it closes Fastify from inside apollo.stop(), which
     // deadlocks when Fastify's own close runs apollo.stop(). Fastify drains; then Apollo stops.

@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { JwtConfig } from '../config/types.js';
 import { gatewayError } from '../errors.js';
 import { type Role, roles } from './identity.js';
@@ -58,11 +59,6 @@ interface KeySource {
   key: Uint8Array | KeyObject | JWTVerifyGetKey;
 }
 
-interface CacheEntry {
-  token: VerifiedToken;
-  cachedAtMs: number;
-}
-
 /** Builds the verifier, or returns null when no key material is configured. Throws on bad config. */
 export function createJwtVerifier(config: JwtConfig, options: JwtVerifierOptions = {}): JwtVerifier | null {
   const allowed = validAlgorithms(config.algorithms);
@@ -74,9 +70,13 @@ export function createJwtVerifier(config: JwtConfig, options: JwtVerifierOptions
   const now = options.now ?? Date.now;
   const cacheSize = options.cacheSize ?? 10_000;
   const tolerance = config.clockToleranceSeconds;
-  // Only tokens that passed verification get in, so its memory is bounded by genuine tokens
-  // (about 1 KB each), never by what a caller can make up.
-  const cache = new Map<string, CacheEntry>();
+  // Verified tokens, each until its `exp` (and 10 minutes at most), least recently used out past
+  // `cacheSize`. A verification in flight is shared: concurrent requests with one new token pay
+  // jose's asynchronous WebCrypto round trip once. A failed one leaves at once, so the memory is
+  // bounded by genuine tokens (about 1 KB each), never by what a caller can make up.
+  const cache = new LRUCache<string, { verified: Promise<VerifiedToken>; untilMs: number }>({
+    max: cacheSize,
+  });
   const algorithms = [...new Set([secret, publicKey, jwks].flatMap((source) => source?.algorithms ?? []))];
 
   function sourcesFor(alg: string): KeySource[] {
@@ -113,21 +113,20 @@ export function createJwtVerifier(config: JwtConfig, options: JwtVerifierOptions
   return {
     algorithms,
     async verify(token) {
-      const nowMs = now();
-      const hit = cache.get(token);
-      if (hit) {
-        const expired = hit.token.expiresAt <= Math.floor(nowMs / 1000) - tolerance;
-        if (!expired && nowMs - hit.cachedAtMs < CACHE_MAX_AGE_MS) return hit.token;
-        // Stale: verify again, which also gives an expired token jose's exact rejection.
-        cache.delete(token);
+      const cached = cache.get(token);
+      // Past its exp or its 10 minutes: verify again, which also gives an expired token jose's
+      // exact rejection.
+      if (cached && now() < cached.untilMs) return cached.verified;
+      const entry = { verified: verifyUncached(token), untilMs: now() + CACHE_MAX_AGE_MS };
+      cache.set(token, entry);
+      try {
+        const verified = await entry.verified;
+        entry.untilMs = Math.min(entry.untilMs, (verified.expiresAt + tolerance) * 1000);
+        return verified;
+      } catch (error) {
+        if (cache.get(token) === entry) cache.delete(token);
+        throw error;
       }
-      const verified = await verifyUncached(token);
-      if (cache.size >= cacheSize) {
-        const oldest = cache.keys().next();
-        if (!oldest.done) cache.delete(oldest.value);
-      }
-      cache.set(token, { token: verified, cachedAtMs: nowMs });
-      return verified;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { clientNamePattern } from '../auth/identity.js';
+import { clientNamePattern } from './names.js';
 import type { IntNode, Invalid, NumberNode, SchemaOf, StringNode } from './schema-nodes.js';
 import type { BreakerConfig, GatewayConfig, TierConfig, UpstreamConfig } from './types.js';
 

@@ -3,6 +3,7 @@ import type { Identity } from '../auth/identity.js';
 import type { Loaders } from '../loaders/index.js';
 import type { DegradedTracker } from '../observability/degraded.js';
 import type { RequestStats } from '../observability/request-stats.js';
+import type { ExecutionHints } from '../operation/measure.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import type { CallContext } from '../upstream/types.js';
 
@@ -19,6 +20,8 @@ export interface GraphQLContext {
   onMutation?: (userId: string) => Promise<void>;
   /** `@rest` batch loaders, made on first use by a batched field of this request. */
   restLoaders?: Map<string, DataLoader<string, unknown>>;
+  /** What the operation analysis tells the executor (absent for batches: they run on graphql-js). */
+  executionHints?: ExecutionHints;
   /** The request's cost accounting (log line, Server-Timing, fan-out report). */
   stats?: RequestStats;
   /** Present when stale-if-error is configured for some service. */

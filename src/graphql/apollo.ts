@@ -12,8 +12,8 @@ import type { Logger } from 'pino';
 import type { GraphQLContext } from '../context/graphql-context.js';
 import { ErrorCode } from '../errors.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
-import { observabilityPlugin } from '../observability/apollo-plugin.js';
-import { jitGateway } from './executor.js';
+import { createExecutorGateway, type Engine } from './executor.js';
+import { reportPlugin } from './report-plugin.js';
 
 export interface ApolloOptions {
   schema: GraphQLSchema;
@@ -26,6 +26,8 @@ export interface ApolloOptions {
   logger: Logger;
   /** The parser's token limit (the operation gate checks it first; this is the backstop). */
   maxTokens: number;
+  /** graphql-jit (default) or graphql-js alone. */
+  engine?: Engine;
   /** Where Apollo finds documents already parsed and validated (the operation analyzer's). */
   documentStore: KeyValueCache<DocumentNode>;
 }
@@ -35,7 +37,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
   const { metrics, logger, production } = options;
   return new ApolloServer<GraphQLContext>({
     // graphql-jit executes; Apollo keeps parsing, validation, the document cache and the plugins.
-    gateway: jitGateway(options.schema),
+    gateway: createExecutorGateway(options.schema, options.engine ?? 'graphql-jit'),
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
     // Apollo's own SIGINT/SIGTERM handlers would stop it at once, in the middle of the drain,
@@ -58,7 +60,7 @@ export function createApollo(options: ApolloOptions): ApolloServer<GraphQLContex
         logger,
       ),
     plugins: [
-      observabilityPlugin(),
+      reportPlugin(),
       // Apollo's cache-control plugin wraps every resolver (~14% CPU, STACK-NOTES); hints are unused.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginUsageReportingDisabled(),

@@ -6,6 +6,7 @@ import type { GraphQLContext } from '../context/graphql-context.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
 import { createOperationAnalyzer, type OperationAnalyzer } from '../operation/analyzer.js';
 import { createApollo } from './apollo.js';
+import type { Engine } from './executor.js';
 
 /** What serves GraphQL for one schema variant: its analysis and its Apollo server. */
 export interface Endpoint {
@@ -21,6 +22,7 @@ export interface EndpointOptions {
   metrics: GatewayMetrics;
   logger: Logger;
   client?: string;
+  engine?: Engine;
 }
 
 /**
@@ -42,6 +44,7 @@ export async function createEndpoint(schema: GraphQLSchema, options: EndpointOpt
     logger: options.logger,
     maxTokens: config.limits.maxTokens,
     documentStore: analyzer.documentStore,
+    engine: options.engine,
   });
   await apollo.start();
   return { client: options.client, schema, analyzer, apollo };

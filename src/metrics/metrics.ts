@@ -18,6 +18,8 @@ export interface GatewayMetrics {
   watchStore(name: string, store: { size(): { bytes: number; entries: number }; maxBytes: number }): void;
   operationDuration: Histogram<'operation' | 'client' | 'outcome'>;
   inFlight: Gauge;
+  /** Operations executed, by the engine that ran them (graphql-jit or graphql-js). */
+  executions: Counter<'engine'>;
   responseCacheHits: Counter;
   /** A label value for a client name that keeps the label set bounded. */
   clientLabel(name: string): string;
@@ -174,6 +176,12 @@ export function createMetrics(): GatewayMetrics {
       for (const [name, store] of stores) this.set({ cache: name }, store.maxBytes);
     },
   });
+  const executions = new Counter({
+    name: 'switchboard_graphql_executions_total',
+    help: 'GraphQL operations executed, by engine: graphql-jit (compiled, from the second run of an operation) or graphql-js.',
+    labelNames: ['engine'] as const,
+    registers: [registry],
+  });
   const responseCacheHits = new Counter({
     name: 'switchboard_response_cache_hits_total',
     help: 'GraphQL requests answered from the response cache.',
@@ -192,6 +200,7 @@ export function createMetrics(): GatewayMetrics {
     rateLimitStoreFailures,
     operationDuration,
     inFlight,
+    executions,
     responseCacheHits,
     clientLabel(name) {
       // API-key clients are few; header-named ones could be anything: past 50, they share a label.

@@ -55,6 +55,7 @@ function logGraphQLRequest(
         : stats.errorCodes.length > 0
           ? 'partial'
           : 'success';
+  if (stats.engine) metrics.executions.inc({ engine: stats.engine });
   metrics.operationDuration.observe(
     { operation: metrics.operationLabel(stats.operationName), client: metrics.clientLabel(client), outcome },
     elapsedMs / 1000,
@@ -66,6 +67,7 @@ function logGraphQLRequest(
       client,
       operation: stats.operationName ?? null,
       type: stats.operationType ?? null,
+      engine: stats.engine ?? null,
       status,
       durationMs: Math.round(elapsedMs * 10) / 10,
       upstreamCalls: stats.upstreamCalls,

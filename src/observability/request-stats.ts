@@ -35,6 +35,8 @@ export interface RequestStats {
   upstreamMs: number;
   operationName?: string;
   operationType?: string;
+  /** The engine that ran the operation (graphql-jit or graphql-js). */
+  engine?: string;
   errorCodes: string[];
   /** Present only when the caller asked for the fan-out report. */
   fanout?: FanoutEntry[];

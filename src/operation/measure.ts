@@ -62,6 +62,9 @@ export interface OperationMeasure {
   needsGraphQLJs: boolean;
 }
 
+/** What the analysis tells the executor (graphql-jit or graphql-js, and a compiled plan's size). */
+export type ExecutionHints = Pick<OperationMeasure, 'needsGraphQLJs' | 'fields'>;
+
 /** How long, and for whom, an operation's answer may be reused. */
 export interface CachePolicy {
   /** Seconds; 0 = not reusable. */

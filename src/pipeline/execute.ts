@@ -64,6 +64,7 @@ function contextOf(request: FastifyRequest, state: RequestState, options: Execut
     loaders: createLoaders(options.upstream, call),
     stats: state.stats,
   };
+  if (state.analysis) context.executionHints = state.analysis.measure;
   if (degraded) context.degraded = degraded;
   if (options.onMutation) context.onMutation = options.onMutation;
   return context;

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { dayMs, type LogDecision, type QuotaDecision, type RateLimitBackend } from './backend.js';
 
 /** How many keys the in-memory backend tracks before it forgets the least recently used. */
@@ -5,15 +6,10 @@ const maxKeys = 100_000;
 
 /** Counts in this process: exact for one instance, which is all it can see. */
 export function createMemoryBackend(now = () => Date.now()): RateLimitBackend {
-  const counters = new Map<string, { window: number; count: number }>();
-  const logs = new Map<string, number[]>();
+  // Least recently used keys leave first: active callers are kept, idle ones forgotten.
+  const counters = new LRUCache<string, { window: number; count: number }>({ max: maxKeys });
+  const logs = new LRUCache<string, number[]>({ max: maxKeys });
 
-  // Map insertion order as LRU: re-inserting on use keeps active keys, evicts idle ones.
-  const touch = <V>(map: Map<string, V>, key: string, value: V) => {
-    map.delete(key);
-    map.set(key, value);
-    if (map.size > maxKeys) map.delete(map.keys().next().value!);
-  };
   const counterOf = (key: string, window: number) => {
     const entry = counters.get(key);
     return entry && entry.window === window ? entry.count : 0;
@@ -29,10 +25,10 @@ export function createMemoryBackend(now = () => Date.now()): RateLimitBackend {
       const allowed = count + weight <= limit && (dailyLimit <= 0 || dailyCount + weight <= dailyLimit);
       if (allowed) {
         count += weight;
-        touch(counters, `${key}:w`, { window, count });
+        counters.set(`${key}:w`, { window, count });
         if (dailyLimit > 0) {
           dailyCount += weight;
-          touch(counters, `${key}:d`, { window: day, count: dailyCount });
+          counters.set(`${key}:d`, { window: day, count: dailyCount });
         }
       }
       return {
@@ -49,7 +45,7 @@ export function createMemoryBackend(now = () => Date.now()): RateLimitBackend {
       const earlier = log.length;
       const allowed = earlier + count <= max;
       if (allowed) for (let i = 0; i < count; i++) log.push(at);
-      touch(logs, key, log);
+      logs.set(key, log);
       const retryAfterMs = allowed ? 0 : (log[0] ?? at) + windowMs - at;
       return { allowed, earlier, retryAfterMs };
     },

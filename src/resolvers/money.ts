@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { MoneyResolvers } from '../generated/resolvers-types.js';
 
 /** A currency's formatter and its minor-unit exponent (2 for USD, 0 for JPY, 3 for KWD). */
@@ -8,7 +9,8 @@ interface CurrencyFormat {
 
 // Intl.NumberFormat construction costs far more than formatting: keep one per currency. Its
 // fraction digits are kept beside it: resolvedOptions() builds a fresh object on every call.
-const formats = new Map<string, CurrencyFormat | null>();
+// Currency codes come from the services: bounded, so a service sending made-up codes cannot grow it.
+const formats = new LRUCache<string, CurrencyFormat | 'invalid'>({ max: 512 });
 
 function formatFor(currency: string): CurrencyFormat | null {
   let format = formats.get(currency);
@@ -18,12 +20,11 @@ function formatFor(currency: string): CurrencyFormat | null {
       const digits = formatter.resolvedOptions().maximumFractionDigits ?? 2;
       format = { formatter, scale: 10 ** digits };
     } catch {
-      format = null; // not an ISO 4217 code Intl knows
+      format = 'invalid'; // not an ISO 4217 code Intl knows
     }
-    // Bounded: currency codes come from services; don't let junk grow the map forever.
-    if (formats.size < 512) formats.set(currency, format);
+    formats.set(currency, format);
   }
-  return format;
+  return format === 'invalid' ? null : format;
 }
 
 /** `$12.99` for 1299 USD; minor units follow the currency (JPY has none, KWD has three). */

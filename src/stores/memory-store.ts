@@ -26,6 +26,8 @@ export function createMemoryStore<V extends {}>(options: MemoryStoreOptions<V>):
   const maxEntrySize = Math.max(1, Math.floor(options.maxBytes / 10));
   const lru = new LRUCache<string, V>({
     maxSize: options.maxBytes,
+    // Read the clock on each look-up rather than caching it behind a timer per millisecond.
+    ttlResolution: 0,
     maxEntrySize,
     // A key is stored too: hostile keys (a 64 KB query text) must count.
     sizeCalculation: (value, key) => Math.max(1, options.sizeOf(value, key) + key.length),

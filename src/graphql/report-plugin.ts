@@ -11,7 +11,7 @@ const breakerStates = ['closed', 'half-open', 'open'] as const;
  *   cache, entity cache, stale), plus the breaker state of each service called: what the IDE shows;
  * - `extensions.degraded` when some field was answered from stale records.
  */
-export function observabilityPlugin(): ApolloServerPlugin<GraphQLContext> {
+export function reportPlugin(): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart() {
       return {
@@ -35,6 +35,7 @@ export function observabilityPlugin(): ApolloServerPlugin<GraphQLContext> {
           if (stats?.fanout) {
             const called = new Set(stats.fanout.map((call) => call.service));
             extensions.fanout = {
+              engine: stats.engine,
               upstreamCalls: stats.upstreamCalls,
               upstreamMs: Math.round(stats.upstreamMs * 10) / 10,
               calls: stats.fanout,
