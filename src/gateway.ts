@@ -132,6 +132,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       logger,
       client,
       engine: options.engine,
+      rateLimits,
     });
     endpoints.set(schema, endpoint);
     // Not Apollo's Fastify drain plugin: it closes Fastify from inside apollo.stop(), which

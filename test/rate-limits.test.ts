@@ -276,14 +276,38 @@ describe('@rateLimit on placeOrder (10 per minute per user)', () => {
     );
   });
 
-  it('12 aliases of placeOrder in one mutation: exactly 10 run, the 11th is RATE_LIMITED', async () => {
+  it('12 aliases of placeOrder in one mutation: refused whole before any runs, nothing created', async () => {
     const aliases = Array.from({ length: 12 }, (_, i) => placeOrder(`o${i}`)).join(' ');
     const answer = await stack.graphql(`mutation { ${aliases} }`, { token: await tokenFor('u6') });
     expect(answer.status).toBe(200);
-    // Mutations run one after another; the 11th's non-null error ends the operation (data null).
+    // Had ten run, the 11th's non-null error would end the operation (data null) and the caller
+    // would never learn the ten ids: the limit is checked for all twelve calls first.
     expect(answer.body.data).toBeNull();
     expect(answer.body.errors).toHaveLength(1);
-    expect(answer.body.errors![0]).toMatchObject({ path: ['o10'], extensions: { code: 'RATE_LIMITED' } });
+    expect(answer.body.errors![0]).toMatchObject({
+      path: ['o0'],
+      message: expect.stringMatching(/allows 10 calls per 1m; this operation makes 12, so none of them ran/),
+      extensions: { code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) },
+    });
+    expect(orderPosts()).toBe(0);
+  });
+
+  it('aliases that fit the quota left all run, and count as many calls', async () => {
+    const token = await tokenFor('u8');
+    const three = Array.from({ length: 3 }, (_, i) => placeOrder(`a${i}`)).join(' ');
+    const first = await stack.graphql(`mutation { ${three} }`, { token });
+    expect(first.body.errors).toBeUndefined();
+    expect(Object.keys(first.body.data ?? {})).toEqual(['a0', 'a1', 'a2']);
+    expect(orderPosts()).toBe(3);
+    // 7 of 10 left: 8 aliases do not fit, and none runs.
+    const eight = Array.from({ length: 8 }, (_, i) => placeOrder(`b${i}`)).join(' ');
+    const refused = await stack.graphql(`mutation { ${eight} }`, { token });
+    expect(refused.body.data).toBeNull();
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(orderPosts()).toBe(3);
+    // 7 do.
+    const seven = Array.from({ length: 7 }, (_, i) => placeOrder(`c${i}`)).join(' ');
+    expect((await stack.graphql(`mutation { ${seven} }`, { token })).body.errors).toBeUndefined();
     expect(orderPosts()).toBe(10);
   });
 

@@ -24,6 +24,8 @@ export interface GraphQLContext {
   executionHints?: ExecutionHints;
   /** The request's cost accounting (log line, Server-Timing, fan-out report). */
   stats?: RequestStats;
+  /** `@rateLimit` calls of a mutation whose quota the preflight already took, by `Type.field`. */
+  rateLimitReservations?: Map<string, number>;
   /** Present when stale-if-error is configured for some service. */
   degraded?: DegradedTracker;
 }

@@ -1,81 +1,102 @@
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
-import { getGraphQLRateLimiter, Store } from 'graphql-rate-limit';
+import { getFieldIdentity } from 'graphql-rate-limit';
+import type { Identity } from '../auth/identity.js';
 import type { GraphQLContext } from '../context/graphql-context.js';
 import { ErrorCode, gatewayError } from '../errors.js';
-import type { LogDecision, RateLimitBackend } from '../ratelimit/backend.js';
+import type { RateLimitBackend } from '../ratelimit/backend.js';
+
+/** One field's `@rateLimit(max, window)`. */
+export interface FieldLimit {
+  coordinate: string;
+  max: number;
+  window: string;
+  windowMs: number;
+}
 
 /**
- * A graphql-rate-limit Store that decides atomically: `getForIdentity` records the call in the
- * backend (one Lua script in Redis) and answers with as many timestamps as the limiter must
- * see to reach the backend's verdict. `setForIdentity` has nothing left to do. The bundled
- * stores read then write, so concurrent calls all passed (STACK-NOTES).
+ * The decision is ours, in one place: `RateLimitBackend.slidingLog` checks and records a call in
+ * one atomic step (one Lua script in Redis). graphql-rate-limit's own limiter reads the count
+ * and writes it back in two awaits, so concurrent calls all see the old count (ten parallel calls
+ * with `max: 2` all passed, with both of its bundled stores). What it does well is kept: its
+ * field identity (`getFieldIdentity`) names what is counted.
  */
-class AtomicStore extends Store {
-  /** The decision of the call being made; read right after the limiter returns. */
-  last: LogDecision | undefined;
+export function limitKey(limit: FieldLimit, caller: string): string {
+  // graphql-rate-limit's identity of a field is its bare name, which two types can share: the
+  // coordinate (`Type.field`) stands in for it.
+  return `${getFieldIdentity(limit.coordinate, [], {})}:${caller}`;
+}
 
-  constructor(
-    private readonly backend: RateLimitBackend,
-    /** `Type.field`: graphql-rate-limit's own field identity is the bare field name, which two types can share. */
-    private readonly coordinate: string,
-    private readonly max: number,
-    private readonly windowMs: number,
-  ) {
-    super();
-  }
+/** The caller a field limit counts against: the user, else the API key, else the client IP. */
+export function callerOf(identity: Identity, clientIp: string): string {
+  if (identity.userId) return `user:${identity.userId}`;
+  if (identity.apiKeyId) return `key:${identity.apiKeyId}`;
+  return `ip:${clientIp}`;
+}
 
-  override async getForIdentity(identity: { contextIdentity: string }): Promise<number[]> {
-    const decision = await this.backend.slidingLog(
-      `${this.coordinate}:${identity.contextIdentity}`,
-      this.max,
-      this.windowMs,
-    );
-    this.last = decision;
-    // The limiter refuses when stamps + 1 > max: hand it `max` stamps to refuse, none to pass
-    // (it filters and copies every stamp it is given: `earlier` of them would cost up to `max`).
-    return decision.allowed ? [] : new Array<number>(this.max).fill(Date.now());
-  }
+/** The RATE_LIMITED error of a refused call (or of `calls` refused together). */
+export function rateLimited(limit: FieldLimit, retryAfterMs: number, calls = 1) {
+  const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  const allows = `${limit.coordinate} allows ${limit.max} calls per ${limit.window}`;
+  const message =
+    calls > limit.max
+      ? `${allows}; this operation makes ${calls}, so none of them ran`
+      : calls > 1
+        ? `${allows}; this operation's ${calls} calls do not fit, so none of them ran; retry in ${retryAfterSeconds} s`
+        : `${allows}; retry in ${retryAfterSeconds} s`;
+  return gatewayError(ErrorCode.RATE_LIMITED, message, { retryAfterSeconds });
+}
 
-  override setForIdentity(): void {}
+/** Every `@rateLimit` of the schema, by `Type.field`, read and checked once at start-up. */
+export function fieldLimitsOf(schema: GraphQLSchema): Map<string, FieldLimit> {
+  const limits = new Map<string, FieldLimit>();
+  mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
+      const rule = getDirective(schema, fieldConfig, 'rateLimit')?.[0];
+      if (!rule) return fieldConfig;
+      const coordinate = `${typeName}.${fieldName}`;
+      const max = rule.max as number;
+      const window = rule.window as string;
+      const windowMs = durationMs(window);
+      if (!Number.isInteger(max) || max < 1 || windowMs === undefined) {
+        throw new Error(`@rateLimit on ${coordinate}: max must be ≥ 1 and window a duration like "1m"`);
+      }
+      limits.set(coordinate, { coordinate, max, window, windowMs });
+      return fieldConfig;
+    },
+  });
+  return limits;
 }
 
 /**
  * `@rateLimit(max, window)`: at most `max` calls of the field per caller (user id, else API key,
  * else IP) within `window`, every alias counting once. Applied once at start-up with mapSchema.
+ * A call whose quota the mutation preflight already took (context.rateLimitReservations) is
+ * not counted twice.
  */
 export function rateLimitDirectiveTransformer(
   schema: GraphQLSchema,
   backend: RateLimitBackend,
   onRefused: (field: string) => void = () => {},
 ): GraphQLSchema {
+  const limits = fieldLimitsOf(schema);
   return mapSchema(schema, {
     [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
-      const rule = getDirective(schema, fieldConfig, 'rateLimit')?.[0];
-      if (!rule) return fieldConfig;
-      const max = rule.max as number;
-      const window = rule.window as string;
-      const windowMs = durationMs(window);
-      if (!Number.isInteger(max) || max < 1 || windowMs === undefined) {
-        throw new Error(
-          `@rateLimit on ${typeName}.${fieldName}: max must be ≥ 1 and window a duration like "1m"`,
-        );
-      }
+      const limit = limits.get(`${typeName}.${fieldName}`);
+      if (!limit) return fieldConfig;
       const resolve: GraphQLFieldResolver<unknown, GraphQLContext> =
         fieldConfig.resolve ?? defaultFieldResolver;
       fieldConfig.resolve = async (source, args, context: GraphQLContext, info) => {
-        // One store (and limiter) per call: the decision it records belongs to this call alone.
-        const store = new AtomicStore(backend, `${typeName}.${fieldName}`, max, windowMs);
-        const limiter = getGraphQLRateLimiter({ identifyContext: callerOf, store });
-        const refused = await limiter({ parent: source, args, context, info }, { max, window });
-        if (refused) {
-          onRefused(`${typeName}.${fieldName}`);
-          const retryAfterSeconds = Math.max(1, Math.ceil((store.last?.retryAfterMs ?? windowMs) / 1000));
-          throw gatewayError(
-            ErrorCode.RATE_LIMITED,
-            `${typeName}.${fieldName} allows ${max} calls per ${window}; retry in ${retryAfterSeconds} s`,
-            { retryAfterSeconds },
-          );
+        const reserved = context.rateLimitReservations;
+        const left = reserved?.get(limit.coordinate) ?? 0;
+        if (left > 0) reserved!.set(limit.coordinate, left - 1);
+        else {
+          const key = limitKey(limit, callerOf(context.identity, context.clientIp));
+          const decision = await backend.slidingLog(key, limit.max, limit.windowMs);
+          if (!decision.allowed) {
+            onRefused(limit.coordinate);
+            throw rateLimited(limit, decision.retryAfterMs);
+          }
         }
         return resolve(source, args, context, info);
       };
@@ -92,12 +113,4 @@ export function durationMs(window: string): number | undefined {
   if (!match) return undefined;
   const value = Number(match[1]) * units[match[2]!]!;
   return value > 0 ? value : undefined;
-}
-
-/** The caller a field limit counts against: the user, else the API key, else the client IP. */
-function callerOf(context: GraphQLContext): string {
-  const { identity } = context;
-  if (identity.userId) return `user:${identity.userId}`;
-  if (identity.apiKeyId) return `key:${identity.apiKeyId}`;
-  return `ip:${context.clientIp}`;
 }

@@ -3,8 +3,10 @@ import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/types.js';
 import type { GraphQLContext } from '../context/graphql-context.js';
+import { createRateLimitPreflight } from '../directives/rate-limit-preflight.js';
 import type { GatewayMetrics } from '../metrics/metrics.js';
 import { createOperationAnalyzer, type OperationAnalyzer } from '../operation/analyzer.js';
+import type { RateLimitBackend } from '../ratelimit/backend.js';
 import { createApollo } from './apollo.js';
 import type { Engine } from './executor.js';
 
@@ -15,6 +17,8 @@ export interface Endpoint {
   schema: GraphQLSchema;
   analyzer: OperationAnalyzer;
   apollo: ApolloServer<GraphQLContext>;
+  /** A mutation's `@rateLimit` calls, all checked before any runs. */
+  preflight: ReturnType<typeof createRateLimitPreflight>;
 }
 
 export interface EndpointOptions {
@@ -23,6 +27,7 @@ export interface EndpointOptions {
   logger: Logger;
   client?: string;
   engine?: Engine;
+  rateLimits: RateLimitBackend;
 }
 
 /**
@@ -47,5 +52,6 @@ export async function createEndpoint(schema: GraphQLSchema, options: EndpointOpt
     engine: options.engine,
   });
   await apollo.start();
-  return { client: options.client, schema, analyzer, apollo };
+  const preflight = createRateLimitPreflight(schema, options.rateLimits);
+  return { client: options.client, schema, analyzer, apollo, preflight };
 }

@@ -33,6 +33,11 @@ export interface OperationMeasure {
   aliases: number;
   /** Fields directly under the operation (fragments on the root expanded). */
   rootFields: number;
+  /**
+   * The response keys (aliases) each root field runs under, in order: how many times it runs. A
+   * mutation's `@rateLimit` is checked for all of them before any runs.
+   */
+  rootCalls: Record<string, string[]>;
   /** Most directives on one field. */
   directivesPerField: number;
   /**
@@ -233,6 +238,7 @@ export function measureOperation(
   };
 
   const totals = measureSelections(operation.selectionSet, rootType);
+  const root = rootFieldsOf(operation.selectionSet, fragments);
   const cacheable = operation.operation === 'query' && Number.isFinite(totals.maxAge);
   return {
     cachePolicy: {
@@ -246,7 +252,8 @@ export function measureOperation(
     aliases: totals.aliases,
     directivesPerField: Math.max(totals.directives, operationDirectives(operation)),
     cost: totals.cost,
-    rootFields: countRootFields(operation.selectionSet, fragments, new Set()),
+    rootFields: root.count,
+    rootCalls: root.calls,
     readsVariables,
   };
 }
@@ -289,24 +296,35 @@ function operationDirectives(operation: OperationDefinitionNode): number {
   return most;
 }
 
-function countRootFields(
+/**
+ * The root's fields, fragments expanded (each fragment once: spreading it twice on the root asks
+ * the same fields): how many selections, and how many times each field runs (its distinct
+ * response keys).
+ */
+function rootFieldsOf(
   selectionSet: SelectionSetNode,
   fragments: Map<string, FragmentDefinitionNode>,
-  seen: Set<string>,
-): number {
+): { count: number; calls: Record<string, string[]> } {
+  const keys = new Map<string, Set<string>>();
+  const seen = new Set<string>();
   let count = 0;
-  for (const selection of selectionSet.selections) {
-    if (selection.kind === Kind.FIELD) count += 1;
-    else if (selection.kind === Kind.INLINE_FRAGMENT)
-      count += countRootFields(selection.selectionSet, fragments, seen);
-    else if (!seen.has(selection.name.value)) {
-      // Each fragment counted once: spreading the same fragment twice on the root asks the same fields.
-      seen.add(selection.name.value);
-      const fragment = fragments.get(selection.name.value);
-      if (fragment) count += countRootFields(fragment.selectionSet, fragments, seen);
+  const visit = (set: SelectionSetNode) => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        count += 1;
+        const name = selection.name.value;
+        if (!keys.has(name)) keys.set(name, new Set());
+        keys.get(name)!.add(selection.alias?.value ?? name);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet);
+      else if (!seen.has(selection.name.value)) {
+        seen.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) visit(fragment.selectionSet);
+      }
     }
-  }
-  return count;
+  };
+  visit(selectionSet);
+  return { count, calls: Object.fromEntries([...keys].map(([name, set]) => [name, [...set]])) };
 }
 
 /** How many items a list field is expected to return: a slicing argument's value, else the assumed size. */

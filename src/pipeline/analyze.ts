@@ -5,7 +5,7 @@ import { batchRejection, rejectionBody } from '../operation/analyzer.js';
 import { stateOf } from './state.js';
 
 /**
- * Stage 5: parse once and analyse. Each text is parsed and validated once per variant, and one
+ * Parse once and analyse. Each text is parsed and validated once per variant, and one
  * walk yields what the later stages need (limits, cost, cache policy, the executor's plan).
  * An operation over a limit is refused here, 400 QUERY_TOO_COMPLEX, before any upstream call.
  * A batch larger than `limits.maxOperationsPerBatch` is refused whole.

@@ -3,7 +3,7 @@ import { createRequestStats } from '../observability/request-stats.js';
 import { scopeOf, startRequestSpan, type Tracing } from '../observability/tracing.js';
 
 /**
- * Stage 0, as the request arrives: its state, its stats (with the fan-out report when the caller
+ * As the request arrives: its state, its stats (with the fan-out report when the caller
  * asks for it: the identity stage may still withhold it), its server span when tracing is on,
  * continuing a well-formed caller `traceparent`, and the abort signal its upstream calls obey.
  */

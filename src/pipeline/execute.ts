@@ -20,7 +20,7 @@ export interface ExecuteOptions {
 }
 
 /**
- * Stage 7: run the operations on the variant's Apollo server, with a GraphQL context built from
+ * Run the operations on the variant's Apollo server, with a GraphQL context built from
  * the state: identity, the upstream calls' headers, deadline and abort signal, per-request
  * loaders, and the observer that feeds stats, spans and the degraded report. Apollo finds each
  * document already parsed and validated (the analyze stage's).
@@ -65,6 +65,7 @@ function contextOf(request: FastifyRequest, state: RequestState, options: Execut
     stats: state.stats,
   };
   if (state.analysis) context.executionHints = state.analysis.measure;
+  if (state.rateLimitReservations) context.rateLimitReservations = state.rateLimitReservations;
   if (degraded) context.degraded = degraded;
   if (options.onMutation) context.onMutation = options.onMutation;
   return context;

@@ -5,7 +5,7 @@ import type { GatewayMetrics } from '../metrics/metrics.js';
 import { stateOf } from './state.js';
 
 /**
- * Stage 1: who calls. Credentials are checked before anything else sees the request: an invalid
+ * Who calls. Credentials are checked before anything else sees the request: an invalid
  * token or API key rejects the whole request with 401 UNAUTHENTICATED, whatever it asks for.
  * The fan-out report names services and paths: in production only an admin gets it.
  */

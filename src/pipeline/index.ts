@@ -11,6 +11,7 @@ import { createAnalyzeStage } from './analyze.js';
 import { createBeginStage } from './begin.js';
 import { createExecuteStage } from './execute.js';
 import { createIdentityStage } from './identity.js';
+import { createMutationLimitsStage } from './mutation-limits.js';
 import { createPersistedStage } from './persisted.js';
 import { createResponseCacheStage } from './response-cache.js';
 import { createResponseHeadersStage } from './response-headers.js';
@@ -49,6 +50,7 @@ export function registerGraphQLRoute(app: FastifyInstance, deps: GraphQLRouteDep
       createTierQuotaStage(deps.tiers, metrics),
       createPersistedStage(deps.persisted),
       createAnalyzeStage(metrics, deps.maxOperationsPerBatch),
+      createMutationLimitsStage(metrics),
       ...(responseCache ? [createResponseCacheStage(responseCache, metrics)] : []),
     ],
     handler: createExecuteStage({

@@ -4,7 +4,7 @@ import { isRecord, type PersistedOperations } from '../persisted/persisted-opera
 import { stateOf } from './state.js';
 
 /**
- * Stage 4: the operations' texts. A hash (APQ `persistedQuery`, or `documentId`) becomes the text
+ * The operations' texts. A hash (APQ `persistedQuery`, or `documentId`) becomes the text
  * it stands for, from the caller's trusted documents or the APQ store; a text sent with its hash
  * registers it; `enforce` refuses whatever the caller's manifest lacks. From here on every
  * operation carries its text, so the next stages analyse and limit hash-only requests too.

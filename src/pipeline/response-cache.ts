@@ -5,7 +5,7 @@ import type { GatewayMetrics } from '../metrics/metrics.js';
 import { stateOf } from './state.js';
 
 /**
- * Stage 6: a fresh cached answer of the same operation for the same client (and, for PRIVATE
+ * A fresh cached answer of the same operation for the same client (and, for PRIVATE
  * answers, the same user and role) is sent as it is, with its Age. A caller asking for the
  * fan-out report always runs the operation (and its answer, carrying the report, is never
  * stored). Otherwise the slot is noted for the response-headers stage to store the answer in.

@@ -5,7 +5,7 @@ import { serverTiming } from '../observability/server-timing.js';
 import { stateOf } from './state.js';
 
 /**
- * Stage 8, as the answer leaves: `Server-Timing` (gateway vs upstream time) on every answer, and
+ * As the answer leaves: `Server-Timing` (gateway vs upstream time) on every answer, and
  * the answer's `Cache-Control`: the most restrictive of the schema's hints and every upstream
  * answer it was built from (response-policy.ts), `no-store` for errors, mutations, anything
  * unhinted and any answer carrying the fan-out report. A reusable answer is stored in the

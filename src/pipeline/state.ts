@@ -29,6 +29,8 @@ export interface RequestState {
   analysis?: OperationAnalysis;
   /** analyze stage: how long and for whom the answer may be reused, by the schema's hints. */
   cachePolicy?: CachePolicy;
+  /** mutation-limits stage: `@rateLimit` calls already counted, by `Type.field`. */
+  rateLimitReservations?: Map<string, number>;
   /** response-cache stage: where a cacheable answer is stored once it is known. */
   cacheSlot?: ResponseKeyParts;
 }

@@ -5,7 +5,7 @@ import type { TierLimiter } from '../ratelimit/tiers.js';
 import { stateOf } from './state.js';
 
 /**
- * Stage 3: the caller's tier quota (per API key, else user, else IP). Every answer carries the
+ * The caller's tier quota (per API key, else user, else IP). Every answer carries the
  * RateLimit headers; over the quota is a 429 with Retry-After. Each operation of a batch counts:
  * a batch of ten is ten requests' worth of work.
  */

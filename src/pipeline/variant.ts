@@ -3,7 +3,7 @@ import type { Endpoint } from '../graphql/endpoint.js';
 import { stateOf } from './state.js';
 
 /**
- * Stage 2: the schema variant that serves the caller, chosen by the client name (the API key's,
+ * The schema variant that serves the caller, chosen by the client name (the API key's,
  * else `apollographql-client-name`): validation, execution and introspection see only that
  * variant. The name selects and never grants. A browser opening a variant's IDE cannot send
  * headers: a GET with `?client=` and no query selects the page's variant the same way.
