@@ -370,6 +370,49 @@ describe('@rest, single form', () => {
   });
 });
 
+describe('@rest: a value is one value, whatever it holds', () => {
+  it("a token subject holding a comma never becomes two users' ids: null, no call", async () => {
+    const answer = await stack.graphql('{ dashboard { unread(limit: 2) { id } } }', {
+      token: await tokenFor('u2,u1'),
+      headers: { 'x-api-key': mobileKey },
+    });
+    expect(answer.body).toEqual({ data: { dashboard: { unread: null } } });
+    expect(stack.services.requests('notifications')).toHaveLength(0);
+  });
+
+  it.each([
+    ['a comma in a query value', 'a,b', /argument term must not contain a comma/],
+    ['a dot-segment', '..', /argument term must be a path segment/],
+    ['a single dot', '.', /argument term must be a path segment/],
+  ])('an argument with %s is BAD_USER_INPUT, with no call', async (_what, term, message) => {
+    const answer = await stack.graphql('query ($t: String!) { loyaltySearch(term: $t) { tier } }', {
+      variables: { t: term },
+      headers: { 'x-api-key': mobileKey },
+    });
+    expect(answer.body.data).toEqual({ loyaltySearch: null });
+    expect(answer.body.errors).toEqual([
+      expect.objectContaining({
+        path: ['loyaltySearch'],
+        message: expect.stringMatching(message),
+        extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }),
+      }),
+    ]);
+    expect(loyalty.requests).toHaveLength(0);
+  });
+
+  it("a failed call's log line names the path template, never the argument's value", async () => {
+    mode = 'fail';
+    logLines.length = 0;
+    await stack.graphql('{ loyaltyQuota(id: "member-secret-4471") { points } }', {
+      headers: { 'x-api-key': mobileKey },
+    });
+    const failures = logLines.filter((line) => line.includes('upstream call failed'));
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures.join('\n')).toContain('"path":"/loyalty/{$args.id}"');
+    expect(logLines.join('\n')).not.toContain('member-secret-4471');
+  });
+});
+
 describe('@rest, batched form', () => {
   const thirty = Array.from({ length: 30 }, (_, i) => `p${i + 1}`);
 

@@ -1,10 +1,11 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { createRemoteJWKSet, decodeProtectedHeader, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { decodeProtectedHeader, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { JwtConfig } from '../config/types.js';
 import { gatewayError } from '../errors.js';
 import { type Role, roles } from './identity.js';
+import { createJwksKeys, JwksUnavailable } from './jwks.js';
 
 /** What a valid token says about its bearer. */
 export interface VerifiedToken {
@@ -41,11 +42,6 @@ const SUPPORTED_ALGORITHMS = new Set([...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITH
 // The subject travels upstream as the `x-user-id` header: anything that could not be sent as a
 // header value (control characters, non-ASCII) or that is absurdly long is refused here, once.
 const SANE_SUBJECT = /^[\x20-\x7e]{1,256}$/;
-
-// jose's remote JWKS defaults, spelled out so they are visible here: a fetch gives up after 5 s (that
-// request gets a 401, never a hang), an unknown `kid` refetches at most every 30 s (a flood of
-// made-up kids cannot hammer the JWKS endpoint), keys are refetched after 10 minutes.
-const JWKS_OPTIONS = { timeoutDuration: 5_000, cooldownDuration: 30_000, cacheMaxAge: 600_000 };
 
 // A cached token stays usable until its `exp`, but no longer than this after it was verified. The
 // trade-off: verification (~30 µs HS256, more for RSA) is skipped on a hit, so a key removed from the
@@ -214,21 +210,9 @@ function jwksSource(jwksUrl: string, allowed: string[]): KeySource {
       'jwt.jwksUrl is set but jwt.algorithms lists no asymmetric algorithm (RS256, ES256, ...)',
     );
   }
-  const remote = createRemoteJWKSet(url, JWKS_OPTIONS);
-  const key: JWTVerifyGetKey = async (header, token) => {
-    try {
-      return await remote(header, token);
-    } catch (error) {
-      // jose lets the fetch's own error through when the endpoint is unreachable (a plain
-      // TypeError "fetch failed"): name it, so the 401 says the keys, not the token, were the problem.
-      if (error instanceof errors.JOSEError) throw error;
-      throw new JwksUnavailable();
-    }
-  };
+  const key = createJwksKeys(url);
   return { algorithms, key };
 }
-
-class JwksUnavailable extends Error {}
 
 function headerAlgorithm(token: string): string {
   try {

@@ -80,7 +80,7 @@ export function createRequestStats(withFanout: boolean): RequestStats {
       const entry: FanoutEntry = {
         service,
         method: request.method,
-        path: request.path,
+        path: request.route ?? request.path,
         status: 200,
         outcome: 'ok',
         durationMs: 0,

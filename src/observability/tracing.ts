@@ -126,12 +126,12 @@ export function startAttemptSpan(
   batchSize: number | undefined,
 ): Span {
   const span = scope.tracer.startSpan(
-    `${request.method} ${request.path}`,
+    `${request.method} ${request.route ?? request.path}`,
     {
       kind: SpanKind.CLIENT,
       attributes: {
         'http.request.method': request.method,
-        'url.path': request.path,
+        'url.path': request.route ?? request.path,
         'switchboard.service': service,
         // An index into the service's URLs: addresses stay out of telemetry, as in logs.
         'switchboard.replica': replica,

@@ -3,6 +3,11 @@ export interface UpstreamRequest {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path with its leading slash, already URL-encoded (e.g. `/users`). */
   path: string;
+  /**
+   * The path as logs, metrics, spans and the fan-out report name it, when `path` carries
+   * values (a `@rest` field's `/users/{$parent.userId}`): no argument value reaches a log.
+   */
+  route?: string;
   /** Query parameters; values are URL-encoded by the transport. */
   query?: Record<string, string>;
   /** JSON body (writes only). */

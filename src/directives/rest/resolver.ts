@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
 import type { GraphQLFieldResolver, GraphQLOutputType } from 'graphql';
 import type { GraphQLContext } from '../../context/graphql-context.js';
-import { ErrorCode } from '../../errors.js';
-import { chunk, groupBy, observedBatch } from '../../loaders/batch.js';
+import { ErrorCode, gatewayError } from '../../errors.js';
+import { chunk, groupBy, isListableId, observedBatch } from '../../loaders/batch.js';
 import { isUpstreamFailure, upstreamFailure } from '../../upstream/errors.js';
 import type { UpstreamRequest } from '../../upstream/types.js';
 import { misfit } from './conform.js';
@@ -29,15 +29,26 @@ export function restResolver(
         'unavailable',
       );
     }
-    const rendered = renderTemplate(spec.template, parent, args);
-    if (rendered === undefined) return null;
+    const outcome = renderTemplate(spec.template, parent, args);
+    if (outcome.kind === 'missing') return null;
+    if (outcome.kind === 'unsafe') {
+      const { placeholder, reason } = outcome;
+      // The caller's own argument: their input, coded. A value from a record or the token:
+      // it names nothing this field can ask for, so the field is null, with no call.
+      if (placeholder.source !== 'args') return null;
+      throw gatewayError(ErrorCode.BAD_USER_INPUT, `argument ${placeholder.path[0]} ${reason}`, {
+        argumentName: placeholder.path[0],
+      });
+    }
+    const rendered = outcome.path;
     if (spec.batch) {
       const key = valueAt(parent, spec.batch.from.path);
-      if (!isKey(key)) return null;
+      // One key is one value in the batch's comma-separated list: a key holding a comma names nothing.
+      if (!isKey(key) || !isListableId(String(key))) return null;
       return loaderFor(spec, rendered, context, info.returnType).load(String(key));
     }
     const { path, query } = splitPath(rendered);
-    const request: UpstreamRequest = { method: 'GET', path, query };
+    const request: UpstreamRequest = { method: 'GET', path, query, route: spec.route };
     if (spec.timeoutMs !== undefined) request.timeoutMs = spec.timeoutMs;
     let answer: unknown;
     try {
@@ -83,6 +94,7 @@ function createRestLoader(
           const request: UpstreamRequest = {
             method: 'GET',
             path,
+            route: spec.route,
             query: { ...query, [batch.param]: part.join(',') },
             batchSize: part.length,
           };

@@ -14,6 +14,8 @@ export interface RestSpec {
   coordinate: string;
   service: string;
   template: PathTemplate;
+  /** The path as written, up to its query: what logs, metrics and spans name (never a value). */
+  route: string;
   /** Dot path into the answer; empty for the whole answer. */
   select: string[];
   batch?: { param: string; key: string[]; from: Placeholder; maxSize: number };
@@ -77,6 +79,7 @@ export function restSpecOf(
     coordinate,
     service,
     template,
+    route: (rest.path as string).split('?')[0]!,
     select: select === undefined ? [] : select.split('.'),
     list: isListType(getNullableType(field.type)),
   };

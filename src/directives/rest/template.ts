@@ -75,19 +75,45 @@ export function encodeValue(value: unknown): string | undefined {
   return undefined;
 }
 
-/** The rendered path, or undefined when a placeholder has no value (the field is then null). */
-export function renderTemplate(template: PathTemplate, parent: unknown, args: unknown): string | undefined {
+/**
+ * What rendering gave: the path; `missing` when a placeholder has no value (the field is then
+ * null, with no call); `unsafe` when a value would change the request's shape: a value is one
+ * value, whatever it holds.
+ */
+export type Rendered =
+  | { kind: 'ok'; path: string }
+  | { kind: 'missing' }
+  | { kind: 'unsafe'; placeholder: Placeholder; reason: string };
+
+/**
+ * Renders the template. Ids are ids: in the query, where the services read comma-separated
+ * lists, a value holding a comma would become several ids (a JWT `sub` of "u2,u1" would fetch
+ * u1's data), so it is refused; a list argument's items are joined with commas, and each must
+ * hold none. In the path, a value that is `.` or `..` would climb a segment, so it is refused
+ * (every other character is percent-encoded, `/` included).
+ */
+export function renderTemplate(template: PathTemplate, parent: unknown, args: unknown): Rendered {
   let out = '';
+  let inQuery = false;
   for (const part of template.parts) {
     if (typeof part === 'string') {
       out += part;
+      inQuery ||= part.includes('?');
       continue;
     }
-    const encoded = encodeValue(valueAt(part.source === 'parent' ? parent : args, part.path));
-    if (encoded === undefined) return undefined;
+    const value = valueAt(part.source === 'parent' ? parent : args, part.path);
+    const items = Array.isArray(value) ? value : [value];
+    if (inQuery && items.some((item) => typeof item === 'string' && item.includes(','))) {
+      return { kind: 'unsafe', placeholder: part, reason: 'must not contain a comma (it separates ids)' };
+    }
+    const encoded = encodeValue(value);
+    if (encoded === undefined) return { kind: 'missing' };
+    if (!inQuery && (encoded === '.' || encoded === '..' || encoded === '')) {
+      return { kind: 'unsafe', placeholder: part, reason: 'must be a path segment, not "", "." or ".."' };
+    }
     out += encoded;
   }
-  return out;
+  return { kind: 'ok', path: out };
 }
 
 /** Splits a rendered `/path?a=1&b=2` into the client's already-encoded path and decoded query. */

@@ -19,7 +19,7 @@ export function observeLayer(events: UpstreamEvents): Layer {
       service,
       replica,
       method: request.method,
-      path: request.path,
+      path: request.route ?? request.path,
       status: 0,
       outcome: 'ok',
       durationMs: 0,
