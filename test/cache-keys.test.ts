@@ -56,7 +56,7 @@ async function perUserProducts(): Promise<StubService> {
 describe('an upstream answer that varies on the user (Vary: X-User-Id)', () => {
   const query = '{ products(ids: ["p1", "p2"]) { id name } }';
   const names = (answer: { body: { data?: Record<string, unknown> | null } }) =>
-    (answer.body.data?.products as { name: string }[]).map((p) => p.name);
+    ((answer.body.data ?? {}).products as { name: string }[]).map((p) => p.name);
 
   it('is never served to another user, nor to an anonymous caller, by any cache', async () => {
     const products = await perUserProducts();
@@ -157,6 +157,6 @@ describe('stale-if-error', () => {
     expect(u3.body.data).toEqual({ me: null });
     expect(u3.body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_ERROR', service: 'users' });
     const u2stale = await stack.graphql(query, { token: u2 });
-    expect((u2stale.body.data?.me as { id: string }).id).toBe('u2');
+    expect(u2stale.body.data).toEqual({ me: { id: 'u2', name: expect.any(String) } });
   });
 });

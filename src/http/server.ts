@@ -6,6 +6,7 @@ import type { GatewayMetrics } from '../metrics/metrics.js';
 import { registerRequestObservability } from '../observability/http-hooks.js';
 import type { Tracing } from '../observability/tracing.js';
 import { registerRequestTracing } from '../observability/tracing-hooks.js';
+import { trackConnections } from './connections.js';
 import { registerCors } from './cors.js';
 import { registerDrain } from './drain.js';
 import { handleHttpError } from './error-handler.js';
@@ -52,7 +53,8 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
     // its x-request-id), not by Fastify's bare hook-less 503; Node closes that connection after
     // the answer, and registerDrain closes those whose request was in flight, so the drain ends.
     return503OnClosing: false,
-    forceCloseConnections: 'idle',
+    // The drain (drain.ts) closes connections itself, only once they have been idle for a moment.
+    forceCloseConnections: false,
   });
 
   // Slowloris guards Fastify has no option for: headers must arrive in time, connections are capped.
@@ -69,7 +71,13 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
 
   app.setErrorHandler(handleHttpError);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('NOT_FOUND', 'Not found')));
-  registerDrain(app);
+  const connections = trackConnections(app.server, {
+    maxPerClient: (config.server as { maxConnectionsPerClient?: number }).maxConnectionsPerClient ?? 256,
+    trustedProxies: config.server.trustedProxies,
+    maxConnections: config.server.maxConnections,
+    keepAliveTimeoutMs: config.server.keepAliveTimeoutMs,
+  });
+  registerDrain(app, connections);
   registerRequestObservability(app, metrics);
   if (deps.tracing) registerRequestTracing(app);
 

@@ -21,8 +21,13 @@ export function registerRequestObservability(app: FastifyInstance, metrics: Gate
   // match, yet pino's wildcard paths (logger.ts) cost ~14 µs per line to walk them: this child
   // writes to the same destination without them, at the root's level (set once, at start-up).
   const accessLog = app.log.child({}, { redact: { paths: [] } });
-  app.addHook('onRequest', async () => {
+  app.addHook('onRequest', async (request, reply) => {
     metrics.inFlight.inc();
+    // The caller went away before the answer. Not Fastify's onRequestAbort: it misses a caller
+    // that leaves after its body was read, which is when a request spends its time.
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) end(request, 499, performance.now() - startedAt(request));
+    });
   });
   const end = (request: FastifyRequest, status: number, durationMs: number) => {
     if (request[ended]) return;
@@ -35,6 +40,10 @@ export function registerRequestObservability(app: FastifyInstance, metrics: Gate
   app.addHook('onRequestAbort', async (request) =>
     end(request, 499, performance.now() - (request.graphql?.stats.startedAt ?? performance.now())),
   );
+}
+
+function startedAt(request: FastifyRequest): number {
+  return request.graphql?.stats.startedAt ?? performance.now();
 }
 
 function logGraphQLRequest(

@@ -8,11 +8,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export function registerRequestTracing(app: FastifyInstance): void {
   app.addHook('onResponse', async (request, reply) => endRequestSpan(request, reply));
   // The caller went away before the answer: `onResponse` will not run.
-  app.addHook('onRequestAbort', async (request) => {
-    const span = request.graphql?.trace?.span;
-    if (!span?.isRecording()) return;
-    span.setStatus({ code: SpanStatusCode.ERROR, message: 'client closed the request' });
-    span.end();
+  app.addHook('onRequest', async (request, reply) => {
+    reply.raw.once('close', () => {
+      const span = request.graphql?.trace?.span;
+      if (reply.raw.writableFinished || !span?.isRecording()) return;
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'client closed the request' });
+      span.end();
+    });
   });
 }
 

@@ -60,11 +60,5 @@ export function registerGraphQLRoute(app: FastifyInstance, deps: GraphQLRouteDep
       onMutation: responseCache && ((userId) => responseCache.invalidateUser(userId)),
     }),
     onSend: [createResponseHeadersStage(responseCache)],
-    // The caller went away: its upstream calls stop now, and count against no service.
-    onRequestAbort: [
-      async (request) => {
-        request.graphql?.abort.abort();
-      },
-    ],
   });
 }
