@@ -1,9 +1,15 @@
 // The correctness gate: before any load, R, N and G must give the same answer to the benchmark
-// query for every user the load will rotate through. Bodies are compared after JSON.parse +
-// JSON.stringify (key order kept, whitespace dropped). Any HTTP status but 200, any `errors`, any
-// difference aborts the run with the user, the servers and the first differing JSON path.
+// query. Bodies are compared after JSON.parse + JSON.stringify (key order kept, whitespace
+// dropped). Any HTTP status but 200, any `errors`, any difference aborts the run with the user,
+// the servers and the first differing JSON path.
+//
+// Every copy of a demo user has that user's dashboard (bench/users.ts), so the first target (R)
+// is asked once per template, through the first user of the list that copies it, and that answer
+// is what every user of the template must get: from every target for the `compared` users spread
+// over the list here, and for every request under load (load.ts).
 import { dashboardBody } from './dashboard.js';
-import type { BenchUser } from './load.js';
+import type { BenchUser } from './user-modes.js';
+import { templateOf, userNumber } from './users.js';
 
 export interface GateTarget {
   name: string;
@@ -12,49 +18,68 @@ export interface GateTarget {
 
 export class GateError extends Error {}
 
+/** The agreed answer of every user of the list. */
+export type Expected = (userId: string) => string;
+
+const templateKey = (user: BenchUser) => {
+  const n = userNumber(user.userId);
+  if (n === undefined) throw new GateError(`${user.userId} is not a bench user id`);
+  return templateOf(n);
+};
+
 /**
- * Asks every target for `compared` users spread over the list (all by default) and the first
- * target (R) alone for the others; returns the normalised answer per user id. Users only R was
- * asked about are still covered: under load every answer must equal R's for that user.
+ * Asks the first target for one user per template and every target for `compared` users spread
+ * over the list (all by default); returns the agreed answer per user.
  */
 export async function checkAgreement(
   targets: readonly GateTarget[],
   users: readonly BenchUser[],
   headers: Record<string, string> = {},
   compared = users.length,
-): Promise<Map<string, string>> {
+): Promise<Expected> {
+  const reference = targets[0]!;
   // A few requests one at a time first: a server that just started compiles its hot paths on
   // the first requests, and a burst of 32 at once would make the gate a stress test.
   for (const target of targets) {
     for (const user of users.slice(0, 20)) await ask(target, user, headers).catch(() => undefined);
   }
-  const expected = new Map<string, string>();
+  const representatives = new Map<number, BenchUser>();
+  for (const user of users)
+    if (!representatives.has(templateKey(user))) representatives.set(templateKey(user), user);
+  const answers = new Map<number, { text: string; value: unknown; user: BenchUser }>();
   let withProducts = 0;
-  const step = users.length / Math.max(1, Math.min(compared, users.length));
-  const everyone = new Set(
-    Array.from({ length: Math.min(compared, users.length) }, (_, i) => Math.floor(i * step)),
-  );
-  await forEachLimited(users, 32, async (user, index) => {
-    const asked = everyone.has(index) ? targets : targets.slice(0, 1);
-    const answers = await Promise.all(asked.map((target) => ask(target, user, headers)));
-    const [first, ...others] = answers;
-    for (const [index, other] of others.entries()) {
-      if (other.text !== first!.text) {
-        const where = firstDifference(first!.value, other.value) ?? '(the whole answer)';
-        throw new GateError(
-          `${targets[0]!.name} and ${targets[index + 1]!.name} disagree for ${user.userId} at ${where}\n` +
-            `  ${targets[0]!.name}: ${first!.text}\n  ${targets[index + 1]!.name}: ${other.text}`,
-        );
-      }
-    }
-    if (first!.text.includes('"product":{')) withProducts++;
-    expected.set(user.userId, first!.text);
+  await forEachLimited([...representatives], 32, async ([template, user]) => {
+    const answer = await ask(reference, user, headers);
+    answers.set(template, { ...answer, user });
+    if (answer.text.includes('"product":{')) withProducts++;
   });
   // Agreement on empty dashboards would prove little: most users must have products to show.
-  if (withProducts < users.length / 2) {
-    throw new GateError(`only ${withProducts} of ${users.length} dashboards show a product`);
+  if (withProducts < answers.size / 2) {
+    throw new GateError(`only ${withProducts} of ${answers.size} distinct dashboards show a product`);
   }
-  return expected;
+
+  const count = Math.min(compared, users.length);
+  const step = users.length / Math.max(1, count);
+  const sample = Array.from({ length: count }, (_, i) => users[Math.floor(i * step)]!);
+  await forEachLimited(sample, 32, async (user) => {
+    const agreed = answers.get(templateKey(user))!;
+    for (const target of targets) {
+      const answer = await ask(target, user, headers);
+      if (answer.text === agreed.text) continue;
+      const where = firstDifference(agreed.value, answer.value) ?? '(the whole answer)';
+      const same = agreed.user === user ? '' : ` (as a copy of the same demo user as ${agreed.user.userId})`;
+      throw new GateError(
+        `${target.name} answered ${user.userId} unlike ${reference.name}${same}, at ${where}\n` +
+          `  ${reference.name}: ${agreed.text}\n  ${target.name}: ${answer.text}`,
+      );
+    }
+  });
+  return (userId) => {
+    const n = userNumber(userId);
+    const agreed = n === undefined ? undefined : answers.get(templateOf(n));
+    if (!agreed) throw new Error(`no agreed answer for ${userId}`);
+    return agreed.text;
+  };
 }
 
 async function ask(
@@ -109,16 +134,12 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | und
   return undefined;
 }
 
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<void>,
-) {
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       const index = next++;
-      await work(items[index]!, index);
+      await work(items[index]!);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));

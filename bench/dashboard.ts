@@ -1,7 +1,6 @@
-// What the three servers under test (R, N, G) share: the benchmark query, the JWT secret, how a
-// bench token is signed and how money is formatted. Deliberately free of src/ imports: R and N
-// are independent implementations, so their agreement with the gateway means something.
-import { SignJWT } from 'jose';
+// What the three servers under test (R, N, G) share: the benchmark query, the JWT secret and how
+// money is formatted. Deliberately free of src/ imports: R and N are independent
+// implementations, so their agreement with the gateway means something.
 
 /** The README's dashboard query: five upstream calls for the gateway, four of them in parallel. */
 export const dashboardQuery =
@@ -18,16 +17,6 @@ export const benchApiKey = 'bench-api-key-0123456789abcdef';
 
 /** The limits the dashboard's `unreadCount` uses (src/resolvers/dashboard.ts: one page of 100). */
 export const unreadCountPage = 100;
-
-/** Signs a USER token for `sub`, valid for `hours`. */
-export function signBenchToken(sub: string, hours = 2): Promise<string> {
-  return new SignJWT({ role: 'USER' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime(`${hours}h`)
-    .sign(new TextEncoder().encode(benchSecret));
-}
 
 // Intl.NumberFormat construction costs far more than formatting: one per currency.
 const formatters = new Map<string, Intl.NumberFormat>();

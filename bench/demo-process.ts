@@ -1,5 +1,7 @@
-// The demo services in a process of their own, plus a control endpoint that counts upstream calls.
-// Environment: BENCH_LATENCY_MS (default 0), BENCH_PRODUCTS_CACHE_CONTROL (default the contract's
+// `--upstreams demo`: the demo services (src/demo) in a process of their own instead of the
+// bench's stubs, plus a control endpoint that counts upstream calls. They build and serialise
+// records per request, so they cost about as much CPU per dashboard as R itself: useful to compare
+// with the stubs, not to measure the gateway. They know users u1…u1000 only. Environment: BENCH_LATENCY_MS (default 0), BENCH_PRODUCTS_CACHE_CONTROL (default the contract's
 // 'public, max-age=60'). Prints `READY {"urls":…,"control":…}` once listening.
 //
 // GET <control>/counters answers {"users":n,"orders":n,"notifications":n,"products":n,"inventory":n,

@@ -1,24 +1,20 @@
-// One autocannon run against one server: every request for another user, every answer checked.
+// One autocannon run against one server: every request for the user the rotation says (see
+// user-modes.ts), every answer checked.
 //
-// Rotation: each connection gets the whole user list, started at its own offset, so at any moment
-// the 50 connections ask for 50 different users and each connection walks through all of them.
 // Checking: every response's status and body go through autocannon's per-request `onResponse`;
 // a response counts as a failure unless it is HTTP 200 and its JSON equals (after
 // JSON.parse/stringify) the answer the correctness gate agreed on for that user. A 200 carrying
 // `errors` is therefore a failure, as are connection errors and timeouts.
 import autocannon, { type Client, type Request } from 'autocannon';
 import { dashboardBody } from './dashboard.js';
-
-export interface BenchUser {
-  userId: string;
-  token: string;
-}
+import type { BenchUser, Rotation } from './user-modes.js';
 
 export interface LoadTarget {
   url: string;
-  users: readonly BenchUser[];
-  /** The normalised answer per user id (from the correctness gate). */
-  expected: ReadonlyMap<string, string>;
+  /** Where each connection's users come from; advanced by what each connection sent. */
+  rotation: Rotation;
+  /** The normalised answer for a user (from the correctness gate). */
+  expected(userId: string): string;
   /** Sent with every request (e.g. S3's x-api-key). */
   headers?: Record<string, string>;
 }
@@ -48,7 +44,12 @@ export interface LoadResult {
   firstFailure?: string;
 }
 
-/** Runs autocannon once and checks every answer. */
+// Requests each connection is handed per run (autocannon builds them all up front, and starts
+// over at the first when they run out): 50 connections × 1,000 = 50,000 requests before any
+// user comes back, five times the gateway's verified-token cache.
+const windowPerConnection = (connections: number) => Math.max(1_000, Math.ceil(50_000 / connections));
+
+/** Runs autocannon once, checks every answer and moves the rotation on. */
 export function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadResult> {
   const failureKinds: Record<string, number> = {};
   let failures = 0;
@@ -58,13 +59,12 @@ export function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadR
     failureKinds[kind] = (failureKinds[kind] ?? 0) + 1;
     firstFailure ??= `${kind}: ${body.slice(0, 300)}`;
   };
-
-  const requests: Request[] = target.users.map((user) => {
-    const expected = target.expected.get(user.userId);
-    if (expected === undefined) throw new Error(`no expected answer for ${user.userId}`);
+  const path = new URL(target.url).pathname;
+  const requestFor = (user: BenchUser): Request => {
+    const expected = target.expected(user.userId);
     return {
       method: 'POST',
-      path: new URL(target.url).pathname,
+      path,
       headers: {
         'content-type': 'application/json',
         authorization: `Bearer ${user.token}`,
@@ -76,19 +76,20 @@ export function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadR
         if (problem) fail(problem, body);
       },
     };
-  });
+  };
 
   let clientIndex = 0;
   let sent = 0;
+  const sentPerConnection = new Array<number>(options.connections).fill(0);
+  const window = windowPerConnection(options.connections);
   const setupClient = (client: Client) => {
+    const index = clientIndex++;
     client.on('request', () => {
       sent++;
+      sentPerConnection[index] = (sentPerConnection[index] ?? 0) + 1;
     });
-    const index = clientIndex++;
     if (options.overallRate) staggerRate(client as unknown as RatedClient, index / options.connections);
-    const offset = Math.floor((index * requests.length) / options.connections) % requests.length;
-    // Shallow copies: autocannon stores each request's built buffer on the object it is given.
-    client.setRequests([...requests.slice(offset), ...requests.slice(0, offset)].map((r) => ({ ...r })));
+    client.setRequests(target.rotation.window(index, window).map(requestFor));
   };
 
   const latencies: number[] = [];
@@ -98,11 +99,12 @@ export function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadR
         url: target.url,
         connections: options.connections,
         duration: options.durationSeconds,
-        requests: [requests[0]!],
+        requests: [requestFor(target.rotation.users[0]!)],
         setupClient,
         ...(options.overallRate ? { overallRate: options.overallRate, ignoreCoordinatedOmission: true } : {}),
       },
       (error, result) => {
+        target.rotation.advance(sentPerConnection);
         if (error) {
           reject(error);
           return;

@@ -1,5 +1,5 @@
 // One measurement: a warm-up run (discarded), then a measured run bracketed by samples of the
-// target's CPU time (/proc/<pid>/stat), the demo process's CPU time and its upstream-call counters.
+// target's CPU time (/proc/<pid>/stat), the upstream process's CPU time and its call counters.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type LoadOptions, type LoadResult, type LoadTarget, runLoad } from './load.js';
 import { cpuTicks, machineBusyTicks, ticksPerSecond } from './processes.js';
@@ -22,8 +22,10 @@ export interface Measurement {
   window: { startMs: number; endMs: number };
   /** The target's user + system CPU over the measured window, per completed request. */
   cpuMicrosPerRequest: number;
-  /** The demo services' CPU per request: how much upstream work each answer caused. */
-  demoCpuMicrosPerRequest: number;
+  /** The upstream services' CPU per request: what serving the target's calls cost them. */
+  upstreamCpuMicrosPerRequest: number;
+  /** CPUs the target kept busy (1.0 = one core all the time): near 1, it was bound by its own CPU. */
+  targetBusyCpus: number;
   /** autocannon's own CPU (this process) per request: the load generator's share of the 2 cores. */
   loadgenCpuMicrosPerRequest: number;
   /**
@@ -32,7 +34,7 @@ export interface Measurement {
    */
   machineBusyCpus: number;
   otherBusyCpus: number;
-  /** Requests the demo services received per request sent, /health excluded. */
+  /** Requests the upstream services received per request sent, /health excluded. */
   upstreamCallsPerQuery: number;
   callsPerQueryByService: Omit<Counters, 'total'>;
 }
@@ -50,7 +52,10 @@ export async function measure(
   round: number,
 ): Promise<Measurement> {
   const loadTarget = { ...load, url: target.url };
-  const warmup = await runLoad(loadTarget, { ...options, durationSeconds: options.warmupSeconds });
+  const warmup =
+    options.warmupSeconds > 0
+      ? await runLoad(loadTarget, { ...options, durationSeconds: options.warmupSeconds })
+      : undefined;
 
   // The requests autocannon leaves in flight when it stops are still served (upstream calls, CPU):
   // wait until they are done, so none of the warm-up's land in the measured window, and the
@@ -66,7 +71,9 @@ export async function measure(
   const seconds = (after.at - before.at) / 1000;
   const machineBusyCpus = (after.machineTicks - before.machineTicks) / ticksPerSecond / seconds;
   const benchCpus =
-    (after.targetTicks - before.targetTicks + after.demoTicks - before.demoTicks) / ticksPerSecond / seconds +
+    (after.targetTicks - before.targetTicks + after.upstreamTicks - before.upstreamTicks) /
+      ticksPerSecond /
+      seconds +
     (after.ownMicros - before.ownMicros) / 1e6 / seconds;
   const perRequest = (ticks: number) => (ticks * 1e6) / ticksPerSecond / Math.max(1, result.sent);
   const calls = (service: keyof Counters) =>
@@ -75,10 +82,11 @@ export async function measure(
     target: target.name,
     round,
     load: result,
-    warmupFailures: warmup.failures,
+    warmupFailures: warmup?.failures ?? 0,
     window: { startMs, endMs },
     cpuMicrosPerRequest: perRequest(after.targetTicks - before.targetTicks),
-    demoCpuMicrosPerRequest: perRequest(after.demoTicks - before.demoTicks),
+    upstreamCpuMicrosPerRequest: perRequest(after.upstreamTicks - before.upstreamTicks),
+    targetBusyCpus: (after.targetTicks - before.targetTicks) / ticksPerSecond / result.durationSeconds,
     loadgenCpuMicrosPerRequest: (after.ownMicros - before.ownMicros) / Math.max(1, result.requests),
     machineBusyCpus,
     otherBusyCpus: Math.max(0, machineBusyCpus - benchCpus),
@@ -97,8 +105,8 @@ async function counters(stack: ScenarioStack): Promise<Counters> {
   return (await response.json()) as Counters;
 }
 
-/** Waits until the demo services saw no request for 150 ms (at most 5 s). */
-async function quiesce(stack: ScenarioStack): Promise<void> {
+/** Waits until the upstream services saw no request for 150 ms (at most 5 s). */
+export async function quiesce(stack: ScenarioStack): Promise<void> {
   const deadline = Date.now() + 5_000;
   let last = (await counters(stack)).total;
   while (Date.now() < deadline) {
@@ -115,7 +123,7 @@ async function sample(stack: ScenarioStack, target: Target) {
   return {
     counters: counts,
     targetTicks: cpuTicks(target.child.pid),
-    demoTicks: cpuTicks(stack.demo.pid),
+    upstreamTicks: cpuTicks(stack.upstream.pid),
     ownMicros: own.user + own.system,
     machineTicks: machineBusyTicks(),
     at: Date.now(),

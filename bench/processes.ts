@@ -83,6 +83,34 @@ export function waitForReady(child: Child, timeoutMs = 30_000): Promise<Record<s
   });
 }
 
+/** Resolves with the JSON of the child's next `<prefix> {json}` stderr line (e.g. HEAP, gateway-preload.ts). */
+export function nextStderrJson(
+  child: Child,
+  prefix: string,
+  timeoutMs = 30_000,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const pattern = new RegExp(`^${prefix} (.*)$`, 'm');
+    const onData = (text: string) => {
+      buffered += text;
+      const match = pattern.exec(buffered);
+      if (!match) return;
+      done();
+      resolve(JSON.parse(match[1]!) as Record<string, unknown>);
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`${child.name} wrote no ${prefix} line within ${timeoutMs} ms${tail(child)}`));
+    }, timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      child.process.stderr?.off('data', onData);
+    };
+    child.process.stderr?.on('data', onData);
+  });
+}
+
 /** Polls `url` until it answers 200; rejects when `child` exits or time runs out. */
 export async function waitForHttp(child: Child, url: string, timeoutMs = 30_000): Promise<void> {
   let exited = false;

@@ -4,24 +4,25 @@ import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Build } from './build.js';
+import type { BenchOptions } from './cli-options.js';
 import { checkAgreement } from './correctness.js';
 import { benchApiKey } from './dashboard.js';
-import type { BenchUser } from './load.js';
 import { type Measurement, measure } from './measure.js';
 import { stop } from './processes.js';
 import { profileTable, summariseProfile } from './profile.js';
 import type { Scenario } from './scenarios.js';
 import { startScenarioStack, type TargetName } from './stack.js';
+import { type BenchUser, createRotation } from './user-modes.js';
 
 export interface ProfileRunOptions {
   build: Build;
   scenario: Scenario;
   targets: TargetName[];
   users: BenchUser[];
-  gateUsers: number;
+  /** Connections, durations, user mode (the first of --modes, else fresh), upstreams. */
+  options: BenchOptions;
   /** The run's temp dir. */
   dir: string;
-  settings: { connections: number; warmupSeconds: number; durationSeconds: number };
   /** Where profile-<scenario>.md goes; nothing is written without it. */
   resultsDir?: string;
   command: string;
@@ -30,7 +31,10 @@ export interface ProfileRunOptions {
 
 /** Profiles each target under the scenario and prints (and saves) the summaries. */
 export async function profileTargets(options: ProfileRunOptions): Promise<void> {
-  const { scenario, targets, users, settings, log } = options;
+  const { scenario, targets, users, log } = options;
+  const settings = options.options;
+  const mode = settings.modes?.[0] ?? 'fresh';
+  const reuse = mode === 'session' ? settings.sessionReuse : 1;
   const profileDir = (name: TargetName) => join(options.dir, `profile-${name}`);
   // 250 µs rather than 1 ms: four times the samples over a 10 s run.
   const cpuProf = (name: TargetName) => [
@@ -41,7 +45,7 @@ export async function profileTargets(options: ProfileRunOptions): Promise<void> 
     '250',
   ];
   log(
-    `profile: ${targets.join(', ')} under ${scenario.id}, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s`,
+    `profile: ${targets.join(', ')} under ${scenario.id} ${mode}, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s`,
   );
   const windows = new Map<TargetName, Measurement['window']>();
   const exits = new Map<TargetName, number>();
@@ -49,6 +53,8 @@ export async function profileTargets(options: ProfileRunOptions): Promise<void> 
     dir: options.dir,
     build: options.build,
     targets,
+    upstreams: settings.upstreams,
+    userCount: users.length + 1,
     nodeFlags: Object.fromEntries(targets.map((name) => [name, cpuProf(name)])),
   });
   try {
@@ -57,10 +63,11 @@ export async function profileTargets(options: ProfileRunOptions): Promise<void> 
       stack.targets.map((t) => ({ name: t.name, url: t.url })),
       users,
       headers,
-      options.gateUsers,
+      settings.gateUsers,
     );
     for (const target of stack.targets) {
-      const m = await measure(stack, target, { users, expected, headers }, settings, 1);
+      const rotation = createRotation(users, { id: mode, reuse }, settings.connections);
+      const m = await measure(stack, target, { rotation, expected, headers }, settings, 1);
       windows.set(target.name, m.window);
       log(
         `  ${target.name}: ${Math.round(m.load.requestsPerSecond)} req/s (under the profiler), ` +

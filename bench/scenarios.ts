@@ -1,12 +1,14 @@
-// The five scenarios of issue 6 and the gateway configuration each one runs with.
+// The scenarios: what the upstreams do, how the gateway is configured, which user modes run by
+// default. A new scenario is one more entry here (and a ScenarioId); bench/README.md lists them.
 import { benchApiKey, benchSecret } from './dashboard.js';
+import type { UserModeId } from './user-modes.js';
 
 export type ScenarioId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5';
 
 export interface Scenario {
   id: ScenarioId;
   title: string;
-  /** Added by the demo services before every answer. */
+  /** Added by the upstream stubs before every answer. */
   latencyMs: number;
   /** The products service's Cache-Control. */
   productsCacheControl: string;
@@ -23,6 +25,10 @@ export interface Scenario {
   };
   /** S4: a fixed arrival rate at this share of G's S2 throughput; closed loop otherwise. */
   rateShareOfGS2?: number;
+  /** The user modes `npm run bench` runs it in (`--modes` overrides). */
+  modes: UserModeId[];
+  /** G's heap check (heap-check.ts) runs after the rounds of this scenario's first mode. */
+  heapCheck?: boolean;
 }
 
 const engineOnly: Scenario['gateway'] = {
@@ -40,6 +46,9 @@ export const scenarios: Record<ScenarioId, Scenario> = {
     latencyMs: 0,
     productsCacheControl: 'no-store',
     gateway: engineOnly,
+    // The gateway's hardest case (a new user and token per request) and its common one.
+    modes: ['fresh', 'session'],
+    heapCheck: true,
   },
   S2: {
     id: 'S2',
@@ -47,6 +56,7 @@ export const scenarios: Record<ScenarioId, Scenario> = {
     latencyMs: 20,
     productsCacheControl: 'no-store',
     gateway: engineOnly,
+    modes: ['fresh'],
   },
   S3: {
     id: 'S3',
@@ -56,6 +66,7 @@ export const scenarios: Record<ScenarioId, Scenario> = {
     latencyMs: 0,
     productsCacheControl: 'no-store',
     gateway: { ...engineOnly, logLevel: 'info', apiKey: true, rateLimitDirective: true },
+    modes: ['fresh'],
   },
   S4: {
     id: 'S4',
@@ -64,6 +75,7 @@ export const scenarios: Record<ScenarioId, Scenario> = {
     productsCacheControl: 'no-store',
     gateway: engineOnly,
     rateShareOfGS2: 0.5,
+    modes: ['fresh'],
   },
   S5: {
     id: 'S5',
@@ -73,10 +85,14 @@ export const scenarios: Record<ScenarioId, Scenario> = {
     latencyMs: 0,
     productsCacheControl: 'public, max-age=60',
     gateway: { ...engineOnly, staleIfErrorSeconds: 60, production: true },
+    // With 100,000 users the products cache still sees each demo user's product set repeat
+    // (every copy orders the same products), as a shared catalogue would.
+    modes: ['fresh'],
   },
 };
 
-export interface DemoUrls {
+/** Where the upstream services listen (the stubs' or the demo's READY line). */
+export interface UpstreamUrls {
   users: string;
   orders: string;
   notifications: string;
@@ -87,7 +103,7 @@ export interface DemoUrls {
 const unreachable = { requests: 1_000_000_000, windowSeconds: 60 };
 
 /** The gateway's config file for a scenario (JSON is YAML). */
-export function gatewayConfig(scenario: Scenario, urls: DemoUrls, port: number): Record<string, unknown> {
+export function gatewayConfig(scenario: Scenario, urls: UpstreamUrls, port: number): Record<string, unknown> {
   const upstream = (list: string[]) => ({
     urls: list,
     ...(scenario.gateway.staleIfErrorSeconds > 0
