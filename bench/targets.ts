@@ -89,7 +89,11 @@ async function startGateway(context: TargetContext): Promise<Target> {
         ...(scenario.gateway.rateLimitDirective ? [build.file('bench/rate-limit-preload.ts')] : []),
       ],
       args: ['--config', configFile],
-      env: baseEnv(scenario.gateway.production ? { NODE_ENV: 'production' } : {}),
+      env: baseEnv({
+        ...(scenario.gateway.production ? { NODE_ENV: 'production' } : {}),
+        // The executor A/B: SWITCHBOARD_ENGINE=graphql-js npm run bench … runs G without graphql-jit.
+        ...(process.env.SWITCHBOARD_ENGINE ? { SWITCHBOARD_ENGINE: process.env.SWITCHBOARD_ENGINE } : {}),
+      }),
       stdout: log,
     });
   } finally {

@@ -46,7 +46,9 @@ export async function main(argv: string[]): Promise<void> {
     // Loaded only now: the gateway's module graph (Fastify, Apollo, graphql-js) takes over a
     // second to import, which --help and a refused configuration should not have to wait for.
     const { createGateway } = await import('./gateway.js');
-    gateway = await createGateway(config, { logger });
+    // SWITCHBOARD_ENGINE=graphql-js runs every operation on graphql-js alone (the executor's A/B).
+    const engine = process.env.SWITCHBOARD_ENGINE === 'graphql-js' ? 'graphql-js' : 'graphql-jit';
+    gateway = await createGateway(config, { logger, engine });
     const address = await gateway.listen();
     logger.info({ url: `${address}/graphql` }, 'switchboard is ready');
   } catch (error) {

@@ -1,13 +1,17 @@
 // The graphql-jit executor (src/graphql/executor.ts) answers exactly as graphql-js. An operation
 // runs on graphql-js the first time and compiled from the second on, so every case here sends
 // the same request twice and the two answers must be identical, down to error messages, paths,
-// locations and codes. The first answer is also checked against what the contract says.
+// locations and codes; the executor's own report (switchboard_graphql_executions_total{engine})
+// proves which engine answered each time, so this compares graphql-jit with graphql-js, not
+// graphql-js with itself. The first answer is also checked against what the contract says.
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dashboardQuery } from './helpers/expected-dashboard.js';
 import { clearFaults } from './helpers/faults.js';
+import { metricValue, scrapeMetrics } from './helpers/http.js';
 import { type GraphQLAnswer, type Stack, startStack, tokenFor } from './helpers/stack.js';
 import { type StubService, sendJson, startStubService } from './helpers/stub-service.js';
 import { type TempConfig, upstreamsYaml, writeTempConfig } from './helpers/temp-config.js';
@@ -100,15 +104,51 @@ afterEach(async () => clearFaults(stack.services));
 
 type Options = Parameters<Stack['graphql']>[1];
 
-/** The answer to a request sent twice (graphql-js, then compiled), after checking both agree. */
-async function twice(query: string, options?: Options): Promise<GraphQLAnswer> {
-  const first = await stack.graphql(query, options);
-  const second = await stack.graphql(query, options);
+type Engine = 'graphql-jit' | 'graphql-js';
+
+/** How many operations each engine has run so far. */
+async function executions(): Promise<Record<Engine, number>> {
+  const text = await scrapeMetrics(stack.url);
+  return {
+    'graphql-jit': metricValue(text, 'switchboard_graphql_executions_total', { engine: 'graphql-jit' }),
+    'graphql-js': metricValue(text, 'switchboard_graphql_executions_total', { engine: 'graphql-js' }),
+  };
+}
+
+/** Which engine ran the request `send` made (the executor counts each execution by engine). */
+async function engineOf<T>(send: () => Promise<T>): Promise<{ answer: T; engine: Engine | 'none' }> {
+  const before = await executions();
+  const answer = await send();
+  const after = await executions();
+  if (after['graphql-jit'] > before['graphql-jit']) return { answer, engine: 'graphql-jit' };
+  return { answer, engine: after['graphql-js'] > before['graphql-js'] ? 'graphql-js' : 'none' };
+}
+
+/**
+ * The answer to a request sent twice, after checking both agree: the first always on graphql-js,
+ * the second on `second` (graphql-jit unless the operation is one it must not run).
+ */
+async function twice(
+  query: string,
+  options?: Options,
+  second: Engine = 'graphql-jit',
+): Promise<GraphQLAnswer> {
+  // A text of its own (a comment after it changes no location): no earlier test compiled it.
+  const text = `${query}\n# ${randomUUID()}`;
+  const firstRun = await engineOf(() => stack.graphql(text, options));
+  const secondRun = await engineOf(() => stack.graphql(text, options));
+  expect(firstRun.engine).toBe('graphql-js');
+  expect(secondRun.engine).toBe(second);
+  const [first, secondAnswer] = [firstRun.answer, secondRun.answer];
+  compare(first, secondAnswer);
+  return first;
+}
+
+function compare(first: GraphQLAnswer, second: GraphQLAnswer): void {
   expect(second.status).toBe(first.status);
   expect(second.body).toEqual(first.body);
   // Key order too: clients may print the answer as it comes.
   expect(JSON.stringify(second.body)).toBe(JSON.stringify(first.body));
-  return first;
 }
 
 describe('answers graphql-js would give', () => {
@@ -130,6 +170,8 @@ describe('answers graphql-js would give', () => {
   it('introspection', async () => {
     const answer = await twice(
       '{ __typename __schema { queryType { name } } __type(name: "Money") { name } }',
+      undefined,
+      'graphql-js',
     );
     expect(answer.body).toEqual({
       data: { __typename: 'Query', __schema: { queryType: { name: 'Query' } }, __type: { name: 'Money' } },
@@ -246,7 +288,7 @@ describe("graphql-jit's own errors, rebuilt as graphql-js words them", () => {
 describe('graphql-js itself', () => {
   it('invalid variables: 400 BAD_USER_INPUT, no upstream call', async () => {
     const query = 'query P($ids: [ID!]!) { products(ids: $ids) { id } }';
-    const answer = await twice(query, { variables: { ids: ['p1', null] } });
+    const answer = await twice(query, { variables: { ids: ['p1', null] } }, 'graphql-js');
     expect(answer.status).toBe(400);
     expect(answer.body).toEqual({
       errors: [
@@ -262,7 +304,7 @@ describe('graphql-js itself', () => {
   });
 
   it('a union: the runtime type error graphql-jit words differently', async () => {
-    const answer = await twice('{ shape { ... on Link { label } } }', { headers: deep });
+    const answer = await twice('{ shape { ... on Link { label } } }', { headers: deep }, 'graphql-js');
     expect(answer.body.data).toEqual({ shape: null });
     expect(answer.body.errors?.[0]?.message).toBe(
       'Abstract type "Shape" must resolve to an Object type at runtime for field "Query.shape". Either the "Shape" type should provide a "resolveType" function or each possible type should provide an "isTypeOf" function.',
@@ -273,7 +315,7 @@ describe('graphql-js itself', () => {
     const [unread] = stack.services.data.notificationsByUser.get('u2')!;
     const query = `mutation { gone: markNotificationRead(id: "n-none") { id }
       read: markNotificationRead(id: "${unread!.id}") { id } }`;
-    const answer = await twice(query, { token });
+    const answer = await twice(query, { token }, 'graphql-js');
     expect(answer.body.data).toBeNull();
     expect(answer.body.errors).toHaveLength(1);
     expect(answer.body.errors?.[0]?.path).toEqual(['gone']);
