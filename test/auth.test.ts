@@ -311,13 +311,6 @@ describe('start-up errors', () => {
     expect(createJwtVerifier(edConfig)?.algorithms).toEqual(['EdDSA', 'RS256']);
   });
 
-  it('accepts a PEM whose newlines are escaped, as environment variables carry it', async () => {
-    const auth = authenticator({ publicKey: ec.pem.replaceAll('\n', '\\n') });
-    expect((await auth.authenticate(bearer(await sign({ alg: 'ES256', key: ec.privateKey })))).userId).toBe(
-      'u1',
-    );
-  });
-
   it.each<[string, () => Partial<JwtConfig>, RegExp]>([
     [
       'a PEM that fits none of the algorithms',
@@ -332,7 +325,8 @@ describe('start-up errors', () => {
     ['a private key', () => ({ publicKey: privatePem }), /must be a PEM public key/],
     [
       '"none" in jwt.algorithms',
-      () => ({ secret: SECRET, algorithms: ['HS256', 'none'] }),
+      // What a config the loader did not check could hold: the type refuses it, the verifier too.
+      () => ({ secret: SECRET, algorithms: ['HS256', 'none'] as JwtConfig['algorithms'] }),
       /"none" is not supported/,
     ],
     [
@@ -466,15 +460,6 @@ describe('API keys', () => {
       apiKey: false,
       clientName: 'anonymous',
     });
-  });
-
-  it('duplicate or empty configured keys stop the start-up without naming the key', () => {
-    const duplicate = [...API_KEYS, { key: 'web-key-0123456789', client: 'partner', tier: 'free' }];
-    expect(() => createApiKeyRegistry(duplicate)).toThrow(/auth.apiKeys\[2\].key duplicates/);
-    expect(() => createApiKeyRegistry(duplicate)).not.toThrow(/web-key/);
-    expect(() => createApiKeyRegistry([{ key: '', client: 'web', tier: 'pro' }])).toThrow(
-      /apiKeys\[0\].key is empty/,
-    );
   });
 
   it('a token and a key together: both are checked', async () => {

@@ -56,7 +56,7 @@ async function perUserProducts(): Promise<StubService> {
 describe('an upstream answer that varies on the user (Vary: X-User-Id)', () => {
   const query = '{ products(ids: ["p1", "p2"]) { id name } }';
   const names = (answer: { body: { data?: Record<string, unknown> | null } }) =>
-    ((answer.body.data ?? {}).products as { name: string }[]).map((p) => p.name);
+    (answer.body.data!.products as { name: string }[]).map((p) => p.name);
 
   it('is never served to another user, nor to an anonymous caller, by any cache', async () => {
     const products = await perUserProducts();

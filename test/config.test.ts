@@ -19,6 +19,7 @@ const urlEnv = {
 
 const upstreamDefaults = (urls: string[]): UpstreamConfig => ({
   urls,
+  protocol: 'http',
   timeoutMs: 2000,
   maxConnections: 64,
   retries: 1,
@@ -79,6 +80,7 @@ describe('defaults', () => {
         headersTimeoutMs: 10_000,
         keepAliveTimeoutMs: 72_000,
         maxConnections: 10_000,
+        maxConnectionsPerClient: 256,
         maxEventLoopDelayMs: 1_000,
         trustedProxies: [],
         maxHeaderBytes: 16_384,
@@ -86,6 +88,10 @@ describe('defaults', () => {
         cors: { origins: [], credentials: false, maxAgeSeconds: 600 },
         introspection: true,
         sandbox: true,
+        sandboxIde: 'graphiql',
+        sandboxDefaults: {},
+        workers: 1,
+        watchConfig: false,
       },
       upstreams: {
         users: upstreamDefaults(['http://127.0.0.1:4001']),
@@ -97,8 +103,19 @@ describe('defaults', () => {
         jwt: { algorithms: ['HS256', 'RS256', 'ES256', 'EdDSA'], clockToleranceSeconds: 5 },
         apiKeys: [],
       },
+      routes: [],
+      subscriptions: {
+        maxPerConnection: 10,
+        maxPerUser: 20,
+        maxConnections: 10_000,
+        keepAliveMs: 12_000,
+        maxQueuedEvents: 100,
+        connectionInitTimeoutMs: 5_000,
+        maxMessageBytes: 65_536,
+      },
       rateLimits: {
         store: 'memory',
+        storeExplicit: false,
         failOpen: true,
         tiers: {
           anonymous: { requests: 300, windowSeconds: 60, dailyRequests: 0 },
@@ -119,7 +136,15 @@ describe('defaults', () => {
       clients: { dir: 'schema/clients' },
       persistedQueries: { apq: true, ttlSeconds: 86_400, maxCacheBytes: 16 * 1024 * 1024 },
       trustedDocuments: { dir: 'schema/trusted', mode: 'off' },
-      cache: { upstream: true, maxEntries: 10_000, responses: true, responseMaxBytes: 33_554_432 },
+      cache: {
+        upstream: true,
+        maxEntries: 10_000,
+        upstreamMaxBytes: 33_554_432,
+        entities: true,
+        entityMaxBytes: 67_108_864,
+        responses: true,
+        responseMaxBytes: 33_554_432,
+      },
       log: { level: 'info' },
       tracing: { enabled: false, serviceName: 'switchboard', sampleRatio: 1 },
       production: false,
@@ -155,7 +180,33 @@ describe('defaults', () => {
       file: exampleFile,
       env: { WEB_API_KEY: 'web-key-0123456789abcdef', MOBILE_API_KEY: 'mobile-key-0123456789ab' },
     });
-    expect(warnings).toEqual([]);
+    // The file asks for issuer and audience checks through variables this environment lacks, and
+    // prefills the IDE's authorization header from one.
+    expect(warnings).toEqual([
+      "server.sandboxDefaults.headers.authorization uses ${DEMO_TOKEN}, which is not set: left out of the IDE's defaults",
+      'auth.jwt.issuer is given as ${JWT_ISSUER}, which is not set: tokens are accepted from any issuer',
+      'auth.jwt.audience is given as ${JWT_AUDIENCE}, which is not set: tokens are accepted for any audience',
+    ]);
+    expect(config.upstreams.recommendations).toMatchObject({
+      protocol: 'grpc',
+      urls: ['127.0.0.1:4010'],
+      timeoutMs: 1000,
+    });
+    expect(config.routes).toEqual([
+      {
+        path: '/api/products',
+        upstream: 'products',
+        rewrite: '/products',
+        methods: ['GET'],
+        auth: 'none',
+        responseHeaders: { set: { 'x-served-by': 'switchboard' } },
+      },
+    ]);
+    expect(config.server).toMatchObject({
+      sandboxIde: 'graphiql',
+      workers: 1,
+      sandboxDefaults: { headers: {} },
+    });
     expect(config.upstreams.products?.urls).toEqual([
       'http://127.0.0.1:4004',
       'http://127.0.0.1:4005',
@@ -330,7 +381,12 @@ describe('API keys', () => {
   it('skips an entry whose key variable is unset, with a warning', () => {
     const { config, warnings } = loadConfig({
       file: exampleFile,
-      env: { WEB_API_KEY: 'web-key-0123456789abcdef' },
+      env: {
+        WEB_API_KEY: 'web-key-0123456789abcdef',
+        JWT_ISSUER: 'issuer',
+        JWT_AUDIENCE: 'audience',
+        DEMO_TOKEN: 'token',
+      },
     });
     expect(config.auth.apiKeys).toEqual([{ key: 'web-key-0123456789abcdef', client: 'web', tier: 'pro' }]);
     expect(warnings).toEqual([
@@ -383,7 +439,7 @@ describe('errors', () => {
       'upstreams.products.breaker.resetTimeout is not a known key (did you mean upstreams.products.breaker.resetTimeoutMs?)',
     ]);
     expect(errorsOf('metrics: { enabled: true }')).toEqual([
-      'metrics is not a known key (known keys: server, upstreams, auth, rateLimits, redis, limits, cache, clients, persistedQueries, trustedDocuments, log, tracing, production)',
+      'metrics is not a known key (known keys: server, upstreams, routes, subscriptions, auth, rateLimits, redis, limits, cache, clients, persistedQueries, trustedDocuments, log, tracing, production)',
     ]);
   });
 
@@ -575,5 +631,129 @@ redis: { url: "http://user:${secret}@cache:6379" }
       'auth.jwt.jwksUrl (from JWT_JWKS_URL) must be an absolute http or https URL',
     ]);
     expect(error.message).not.toContain('leaky-secret-value');
+  });
+});
+
+describe('the keys of gRPC upstreams, routes, subscriptions and the IDE', () => {
+  it('RECOMMENDATIONS_URL alone turns on a gRPC recommendations service with the bundled proto', () => {
+    const { config } = load(undefined, { RECOMMENDATIONS_URL: '127.0.0.1:4010' });
+    expect(config.upstreams.recommendations).toEqual({
+      ...upstreamDefaults(['127.0.0.1:4010']),
+      protocol: 'grpc',
+      proto: 'proto/recommendations.proto',
+    });
+  });
+
+  it.each([
+    [
+      'upstreams: { recommendations: { protocol: grpc, urls: ["http://r:1"] } }',
+      'upstreams.recommendations.urls[0] must be host:port (a gRPC target), received "http://r:1"',
+    ],
+    [
+      'upstreams: { recommendations: { protocol: soap, urls: ["r:1"] } }',
+      'upstreams.recommendations.protocol must be one of http, grpc, received "soap"',
+    ],
+    ['upstreams: { users: { proto: x.proto } }', 'upstreams.users.proto is for protocol grpc only'],
+    [
+      'server: { workers: 0 }',
+      'server.workers must be a whole number of processes (1 to 256) or "auto", received 0',
+    ],
+    [
+      'server: { workers: many }',
+      'server.workers must be a whole number of processes (1 to 256) or "auto", received "many"',
+    ],
+    [
+      'server: { sandboxIde: altair }',
+      'server.sandboxIde must be one of graphiql, apollo, received "altair"',
+    ],
+    [
+      'server: { maxConnectionsPerClient: -1 }',
+      'server.maxConnectionsPerClient must be at least 0, received -1',
+    ],
+    ['subscriptions: { maxQueuedEvents: 0 }', 'subscriptions.maxQueuedEvents must be at least 1, received 0'],
+    [
+      'subscriptions: { maxPerUsers: 3 }',
+      'subscriptions.maxPerUsers is not a known key (did you mean subscriptions.maxPerUser?)',
+    ],
+    [
+      'cache: { entities: sometimes }',
+      'cache.entities must be a boolean (true or false), received a string ("sometimes")',
+    ],
+    [
+      'routes: [{ path: api, upstream: products }]',
+      'routes[0].path must start with "/", without a query, "#", spaces or "." / ".." segments, received "api"',
+    ],
+    [
+      'routes: [{ path: /a/../b, upstream: products }]',
+      'routes[0].path must start with "/", without a query, "#", spaces or "." / ".." segments, received "/a/../b"',
+    ],
+    [
+      'routes: [{ path: /api, upstream: nowhere }]',
+      'routes[0].upstream names no upstream (configured: users, orders, notifications, products)',
+    ],
+    [
+      'routes: [{ path: /api, upstream: products, methods: [FETCH] }]',
+      'routes[0].methods[0] must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, received "FETCH"',
+    ],
+    [
+      'routes: [{ path: /api, upstream: products, auth: root }]',
+      'routes[0].auth must be one of none, user, admin, received "root"',
+    ],
+    [
+      'routes: [{ path: /a, upstream: products }, { path: /a, upstream: users }]',
+      'routes[1].path repeats the path of routes[0]',
+    ],
+    [
+      'upstreams: { users: { requestHeaders: { set: { connection: close } } } }',
+      'upstreams.users.requestHeaders.set.connection is a hop-by-hop or framing header: it cannot be set',
+    ],
+    [
+      'upstreams: { users: { requestHeaders: { set: { "bad name": x } } } }',
+      "upstreams.users.requestHeaders.set.bad name is not a valid name: it must be a header name (letters, digits and !#$%&'*+.^_`|~-)",
+    ],
+    [
+      'upstreams: { users: { requestHeaders: { set: { x-a: "one\\ntwo" } } } }',
+      'upstreams.users.requestHeaders.set.x-a must be a header value (no line breaks or control characters), received "one\\ntwo"',
+    ],
+  ])('rejects %s', (yaml, message) => {
+    expect(errorsOf(yaml, { RECOMMENDATIONS_URL: '' })).toEqual([message]);
+  });
+
+  it('accepts routes with their defaults, and the IDE defaults', () => {
+    const { config } = load(`
+server: { workers: auto, sandboxDefaults: { query: "{ me { id } }", headers: { x-api-key: k } } }
+routes:
+  - { path: /api/products, upstream: products, rewrite: /products }
+`);
+    expect(config.routes).toEqual([
+      { path: '/api/products', upstream: 'products', rewrite: '/products', methods: ['GET'], auth: 'none' },
+    ]);
+    expect(config.server.workers).toBe('auto');
+    expect(config.server.sandboxDefaults).toEqual({ query: '{ me { id } }', headers: { 'x-api-key': 'k' } });
+  });
+
+  it('never echoes credentials in a URL, in any key', () => {
+    const password = 'pa55-w0rd-do-not-leak';
+    const error = configError(() =>
+      load(
+        `upstreams: { users: { urls: ["ftp://admin:${password}@users:21"] } }\ntracing: { otlpEndpoint: "ftp://a:${password}@c" }`,
+        {
+          USERS_URL: '',
+        },
+      ),
+    );
+    expect(error.errors).toEqual([
+      'tracing.otlpEndpoint must be an absolute http or https URL, received "ftp://a:***@c"',
+      'upstreams.users.urls[0] must be an absolute http or https URL, received "ftp://admin:***@users:21"',
+    ]);
+    expect(error.message).not.toContain(password);
+  });
+
+  it('records whether rateLimits.store was given (several processes need it said)', () => {
+    expect(load().config.rateLimits).toMatchObject({ store: 'memory', storeExplicit: false });
+    expect(load('rateLimits: { store: memory }').config.rateLimits).toMatchObject({
+      store: 'memory',
+      storeExplicit: true,
+    });
   });
 });

@@ -46,7 +46,7 @@ describe('the drain', () => {
     await waitFor(() => stack.services.requests('users').length === 1, 'the users call in flight');
 
     const closing = stack.gateway.close();
-    await sleep(30);
+    await sleep(20);
     // Sent after the drain began, on a connection the gateway holds open: it is answered.
     idle.write('GET /health HTTP/1.1\r\nhost: gateway\r\n\r\n');
     const [, late] = await idle.responses(2);

@@ -459,6 +459,7 @@ describe('upstream client bookkeeping', () => {
   };
   const upstream = (urls: string[], extra: Partial<UpstreamConfig> = {}): UpstreamConfig => ({
     urls,
+    protocol: 'http',
     timeoutMs: 1_000,
     maxConnections: 4,
     retries: 0,

@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { decodeProtectedHeader, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { jwtAlgorithms } from '../config/schema.js';
 import type { JwtConfig } from '../config/types.js';
 import { gatewayError } from '../errors.js';
 import { type Role, roles } from './identity.js';
@@ -37,7 +38,9 @@ const PSS_ALGORITHMS = ['PS256', 'PS384', 'PS512'];
 const EC_ALGORITHMS: Record<string, string> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' };
 const EDDSA_ALGORITHMS = ['EdDSA', 'Ed25519'];
 const ASYMMETRIC_ALGORITHMS = [...RSA_ALGORITHMS, ...Object.values(EC_ALGORITHMS), ...EDDSA_ALGORITHMS];
-const SUPPORTED_ALGORITHMS = new Set([...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS]);
+// Which algorithms may be configured at all is the config's to say (jwtAlgorithms); here, which
+// family each belongs to, so a key is only ever used with the algorithms it can verify.
+const SUPPORTED_ALGORITHMS: ReadonlySet<string> = new Set(jwtAlgorithms);
 
 // The subject travels upstream as the `x-user-id` header: anything that could not be sent as a
 // header value (control characters, non-ASCII) or that is absurdly long is refused here, once.
@@ -146,9 +149,8 @@ function secretSource(secret: string, allowed: string[]): KeySource {
   return { algorithms, key: new TextEncoder().encode(secret) };
 }
 
-function publicKeySource(pem: string, allowed: string[]): KeySource {
-  // Environment variables often carry a PEM on one line with literal "\n" separators.
-  const text = pem.includes('\\n') ? pem.replaceAll('\\n', '\n') : pem;
+/** A PEM public key (one given on one line with literal "\n", as variables carry it, was restored by the config loader). */
+function publicKeySource(text: string, allowed: string[]): KeySource {
   // A private key would be accepted by createPublicKey (it derives the public half), but one has
   // no business in the gateway's configuration.
   if (!text.includes('-----BEGIN PUBLIC KEY-----')) {

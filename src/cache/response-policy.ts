@@ -8,6 +8,8 @@ export interface UpstreamFreshness {
   privateMs: number;
   /** Request headers some answer varied on, beyond content negotiation. */
   varies: ReadonlySet<string>;
+  /** Some answer may only be served to its caller again. */
+  forCallerOnly: boolean;
 }
 
 /** The response's Cache-Control: for whom and how long, or `no-store`. */
@@ -32,7 +34,7 @@ export function responsePolicy(
   if (!hints || hints.maxAge <= 0) return 'no-store';
   for (const name of upstream.varies) if (!keyable.has(name)) return 'no-store';
   const variesPerUser = [...upstream.varies].some((name) => perUser.has(name));
-  const isPrivate = hints.scope === 'PRIVATE' || upstream.sharedMs < upstream.privateMs || variesPerUser;
+  const isPrivate = hints.scope === 'PRIVATE' || upstream.forCallerOnly || variesPerUser;
   const upstreamMs = isPrivate ? upstream.privateMs : upstream.sharedMs;
   // Lifetimes arrive in milliseconds already running down (an answer received 15 ms ago has
   // 9.985 s of its 10 left): to the nearest second, as the service itself would state it.

@@ -10,7 +10,6 @@ import type { StoredAnswer } from '../upstream/layers/http-cache.js';
 import type { StaleCopy } from '../upstream/layers/stale-if-error.js';
 import type { CachedResponse } from './response-cache.js';
 
-const mib = 1024 * 1024;
 // A stored policy (http-cache-semantics' state: headers, request headers it varied on) costs
 // about this much beside the body it describes.
 const policyBytes = 600;
@@ -31,27 +30,19 @@ export function createCacheStores(config: GatewayConfig, redis: Redis | undefine
     metrics.watchStore(name, memory);
     return memory;
   }
-  const cache = config.cache as GatewayConfig['cache'] & {
-    upstreamMaxBytes?: number;
-    entities?: boolean;
-    entityMaxBytes?: number;
-  };
+  const { cache } = config;
   const staleUsed = Object.values(config.upstreams).some((u) => u.staleIfErrorSeconds > 0);
   const upstream: UpstreamStores = {};
   if (cache.upstream) {
-    upstream.http = store<StoredAnswer[]>('http', cache.upstreamMaxBytes ?? 32 * mib, (variants) =>
+    upstream.http = store<StoredAnswer[]>('http', cache.upstreamMaxBytes, (variants) =>
       variants.reduce((sum, v) => sum + v.bytes + policyBytes, 0),
     );
   }
-  if (cache.entities ?? true) {
-    upstream.entities = store<StoredEntity>(
-      'entities',
-      cache.entityMaxBytes ?? 64 * mib,
-      (e) => e.bytes + 64,
-    );
+  if (cache.entities) {
+    upstream.entities = store<StoredEntity>('entities', cache.entityMaxBytes, (e) => e.bytes + 64);
   }
   if (staleUsed) {
-    upstream.stale = store<StaleCopy[]>('stale', cache.upstreamMaxBytes ?? 32 * mib, (copies) =>
+    upstream.stale = store<StaleCopy[]>('stale', cache.upstreamMaxBytes, (copies) =>
       copies.reduce((sum, c) => sum + c.bytes + 64, 0),
     );
   }

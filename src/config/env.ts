@@ -1,5 +1,5 @@
+import { isRecord } from './paths.js';
 import { serviceUrlVariables } from './schema.js';
-import { isRecord } from './schema-nodes.js';
 
 interface Override {
   variable: string;
@@ -26,6 +26,13 @@ const overrides: readonly Override[] = [
     path: ['upstreams', service, 'urls'],
     parse: urlList,
   })),
+  // The gRPC recommendations service is optional: its `host:port` alone turns it on.
+  { variable: 'RECOMMENDATIONS_URL', path: ['upstreams', 'recommendations', 'urls'], parse: urlList },
+  {
+    variable: 'RECOMMENDATIONS_URL',
+    path: ['upstreams', 'recommendations', 'protocol'],
+    parse: () => 'grpc',
+  },
   { variable: 'JWT_SECRET', path: ['auth', 'jwt', 'secret'] },
   { variable: 'JWT_PUBLIC_KEY', path: ['auth', 'jwt', 'publicKey'] },
   { variable: 'JWT_JWKS_URL', path: ['auth', 'jwt', 'jwksUrl'] },

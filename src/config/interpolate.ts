@@ -1,4 +1,4 @@
-import { isRecord, itemPath, keyPath } from './schema-nodes.js';
+import { isRecord, itemPath, keyPath } from './paths.js';
 
 /** The raw configuration with every `${VAR}` replaced, and what the replacement did. */
 export interface Interpolated {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument, type YAMLError } from 'yaml';
 import { applyEnvOverrides } from './env.js';
 import { interpolate } from './interpolate.js';
-import { isRecord } from './schema-nodes.js';
+import { isRecord } from './paths.js';
 import type { GatewayConfig } from './types.js';
 import { validateConfig } from './validate.js';
 

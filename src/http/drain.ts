@@ -5,9 +5,10 @@ import type { ConnectionTracker } from './connections.js';
 
 // While draining: how often idle connections are looked at, and how long one must have been
 // idle to be closed. A client that just got an answer (with `connection: close`) does not send
-// another on that connection; one idle for this long before the signal is not mid-request.
+// another on that connection; one idle for this long is not about to send one (a client that
+// sends after a long pause retries on a closed keep-alive connection, as HTTP lets it).
 const sweepEveryMs = 25;
-const idleBeforeCloseMs = 100;
+const idleBeforeCloseMs = 250;
 
 /**
  * Drains without resetting a request. On close: new connections are refused, every answer

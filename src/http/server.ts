@@ -72,7 +72,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   app.setErrorHandler(handleHttpError);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('NOT_FOUND', 'Not found')));
   const connections = trackConnections(app.server, {
-    maxPerClient: (config.server as { maxConnectionsPerClient?: number }).maxConnectionsPerClient ?? 256,
+    maxPerClient: config.server.maxConnectionsPerClient,
     trustedProxies: config.server.trustedProxies,
     maxConnections: config.server.maxConnections,
     keepAliveTimeoutMs: config.server.keepAliveTimeoutMs,

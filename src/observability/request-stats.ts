@@ -47,6 +47,8 @@ export interface RequestStats {
   privateMs: number;
   /** Request headers some answer varied on (beyond content negotiation). */
   varies: Set<string>;
+  /** Some answer may only be served to its caller again. */
+  forCallerOnly: boolean;
   /** Marks an upstream attempt as started; returns its start for `attemptEnded`. */
   attemptStarted(): number;
   attemptEnded(startedAt: number, event: UpstreamCallEvent): void;
@@ -70,7 +72,9 @@ export function createRequestStats(withFanout: boolean): RequestStats {
     sharedMs: Number.POSITIVE_INFINITY,
     privateMs: Number.POSITIVE_INFINITY,
     varies: new Set(),
-    freshness({ sharedMs, privateMs, varies }) {
+    forCallerOnly: false,
+    freshness({ sharedMs, privateMs, varies, forCallerOnly }) {
+      if (forCallerOnly) stats.forCallerOnly = true;
       stats.sharedMs = Math.min(stats.sharedMs, sharedMs);
       stats.privateMs = Math.min(stats.privateMs, privateMs);
       for (const name of varies) stats.varies.add(name);

@@ -67,12 +67,7 @@ export function createUpstreamClient(
   const events = options.events ?? {};
   const stores = options.stores ?? {};
   const services = new Map<string, Service>();
-  for (const [name, upstreamConfig] of Object.entries(upstreams)) {
-    // protocol and requestHeaders arrive with the config schema of this wave.
-    const config = upstreamConfig as UpstreamConfig & {
-      protocol?: string;
-      requestHeaders?: { set?: Record<string, string>; remove?: string[] };
-    };
+  for (const [name, config] of Object.entries(upstreams)) {
     const transport = options.transports[config.protocol ?? 'http'];
     if (!transport) throw new Error(`no transport for protocol ${config.protocol} of upstream ${name}`);
     const replicas = createReplicaSet(config.urls, {

@@ -51,9 +51,14 @@ export function judge(exchange: Pick<Exchange, 'request' | 'headers'>, answer: A
   const sharedMs =
     shared.storable() && shared.satisfiesWithoutRevalidation(request) ? shared.timeToLive() : 0;
   const privateMs = own.storable() && own.satisfiesWithoutRevalidation(request) ? own.timeToLive() : 0;
-  const freshness: AnswerFreshness = { sharedMs, privateMs, varies: variesOf(headers.vary) };
   const storableBy = shared.storable() ? 'shared' : own.storable() ? 'private' : 'nobody';
   const isPrivate = 'private' in own.toObject().rescc;
+  const freshness: AnswerFreshness = {
+    sharedMs,
+    privateMs,
+    varies: variesOf(headers.vary),
+    forCallerOnly: isPrivate || storableBy === 'private',
+  };
   const judgement: Judgement = { freshness, storableBy, isPrivate };
   if (sharedMs > 0) judgement.shared = shared;
   else if (privateMs > 0) judgement.private = own;

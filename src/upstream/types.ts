@@ -89,6 +89,8 @@ export interface AnswerFreshness {
   sharedMs: number;
   /** Milliseconds a cache serving only this caller may reuse it. */
   privateMs: number;
+  /** Only its caller may be served it again (`private`, or storable only by a private cache). */
+  forCallerOnly?: boolean;
   /**
    * The request headers it varies on beyond content negotiation (lower-case), e.g. `x-user-id`:
    * a cache must key by them, or not store it.

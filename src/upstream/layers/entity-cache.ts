@@ -13,6 +13,8 @@ export interface StoredEntity {
   /** Epoch ms when it was stored (its age when served stale). */
   storedAt: number;
   bytes: number;
+  /** Stored for one caller (a private answer, or one varying on the user). */
+  perCaller?: boolean;
 }
 
 export interface EntityCacheOptions {
@@ -115,7 +117,13 @@ function reportHits(
   if (fresh.size === 0) return;
   ctx.observer?.served?.(service, request, 'entity-cache', fresh.size);
   const remaining = Math.min(...[...fresh.values()].map((e) => e.freshUntil - now));
-  ctx.observer?.freshness?.({ sharedMs: remaining, privateMs: remaining, varies: [] });
+  const forCallerOnly = [...fresh.values()].some((e) => e.perCaller);
+  ctx.observer?.freshness?.({
+    sharedMs: forCallerOnly ? 0 : remaining,
+    privateMs: remaining,
+    varies: [],
+    forCallerOnly,
+  });
 }
 
 /**
