@@ -171,6 +171,7 @@ async function storeAll(
         storedAt: now,
         bytes: record === null ? 8 : perRecordBytes,
       };
+      if (perCaller) entity.perCaller = true;
       return store.set(perCaller ? callerKey(exchange, id) : sharedKey(exchange.service, id), entity, {
         ttl,
       });
