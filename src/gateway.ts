@@ -23,7 +23,7 @@ import { createRateLimitBackend } from './ratelimit/index.js';
 import { createTierLimiter } from './ratelimit/tiers.js';
 import { createRedisClient } from './stores/redis-client.js';
 import { createUpstreamClient } from './upstream/client.js';
-import { httpTransportModule } from './upstream/transport/index.js';
+import { transports } from './upstream/transport/index.js';
 
 /** A running-or-ready gateway: the composition root of every part. */
 export interface Gateway {
@@ -62,7 +62,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       : undefined;
   const stores = createCacheStores(config, cacheRedis, metrics);
   const upstream = createUpstreamClient(config.upstreams, {
-    transports: { http: httpTransportModule },
+    transports,
     stores: stores.upstream,
     events: {
       ...metrics.upstreamEvents,

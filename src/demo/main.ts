@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { loadConfig } from '../config/load.js';
 import { createGateway } from '../gateway.js';
+import { startRecommendationsService } from './recommendations-service.js';
 import { startDemoServices } from './services.js';
 
 const env = process.env;
@@ -28,6 +29,12 @@ const services = await startDemoServices({
   process.exit(1);
 });
 
+// The gRPC recommendations service, beside the REST ones (4010, as in the contract's example).
+const recommendations = await startRecommendationsService(fixedPorts ? 4010 : 0).catch((error: Error) => {
+  process.stderr.write(`switchboard demo: could not start the recommendations service: ${error.message}\n`);
+  process.exit(1);
+});
+
 // A fresh secret and fresh API keys each run unless given: demo credentials must never work
 // against anything else.
 const secret = env.JWT_SECRET ?? randomBytes(32).toString('base64url');
@@ -47,6 +54,7 @@ const { config, warnings } = loadConfig({
     NOTIFICATIONS_URL: services.urls.notifications,
     PRODUCTS_URL: services.urls.products.join(','),
     INVENTORY_URL: services.urls.inventory,
+    RECOMMENDATIONS_URL: recommendations.address,
     DEMO_WEB_API_KEY: apiKeys.web,
     DEMO_MOBILE_API_KEY: apiKeys.mobile,
     DEMO_PARTNER_API_KEY: apiKeys.partner,
@@ -76,7 +84,7 @@ async function tokenFor(sub: string, role: 'USER' | 'ADMIN'): Promise<string> {
 const u1 = await tokenFor('u1', 'ADMIN');
 const u2 = await tokenFor('u2', 'USER');
 const webQuery =
-  '{ dashboard { user { name email } recentOrders(limit: 3) { id status total { formatted } items { quantity product { name price { formatted } } } } notifications(limit: 5) { kind message read } unreadCount } }';
+  '{ dashboard { user { name email } recentOrders(limit: 3) { id status total { formatted } items { quantity product { name price { formatted } } } } notifications(limit: 5) { kind message read } unreadCount recommendations(limit: 3) { name } } }';
 const mobileQuery =
   '{ dashboard { summary { name role } unread(limit: 3) { kind message createdAt } } productCards(ids: ["p1", "p2", "p3"]) { id name inStock } }';
 const partnerQuery = '{ products(ids: ["p1", "p2"]) { id name stock { available } } }';
@@ -104,7 +112,7 @@ Switchboard demo is running.
   GraphQL endpoint and sandbox: ${url}
   Demo services: users ${services.urls.users}, orders ${services.urls.orders},
                  notifications ${services.urls.notifications}, products ${services.urls.products.join(' ')},
-                 inventory ${services.urls.inventory}
+                 inventory ${services.urls.inventory}, recommendations (gRPC) ${recommendations.address}
   Upstream latency: ${latencyMs} ms (set DEMO_LATENCY_MS to change)
 
 Demo token for u1 (ADMIN), valid 24 h:
@@ -133,6 +141,7 @@ const stop = async () => {
   stopping = true;
   await gateway.close();
   await services.close();
+  await recommendations.close();
   process.exit(0);
 };
 process.on('SIGINT', stop);

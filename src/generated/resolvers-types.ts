@@ -29,9 +29,15 @@ export type Dashboard = {
   notifications: Maybe<Array<Notification>>;
   /** The caller's latest orders, newest first (orders service; null when it cannot answer). `limit` is 1 to 50. */
   recentOrders: Maybe<Array<Order>>;
+  /** Products recommended for the caller, best first (gRPC recommendations service, then products; null when either cannot answer). `limit` is 1 to 50. */
+  recommendations: Maybe<Array<Product>>;
   /** Number of unread notifications (may exceed what `notifications` returns; counted up to 100). */
   unreadCount: Maybe<Scalars['Int']['output']>;
-  /** The caller (users service). */
+  /**
+   * The caller (users service). Non-null: a dashboard is for someone. When the users service cannot
+   * answer, the whole dashboard is null with one error at `dashboard.user`, and the other fields are
+   * not served; ask for `me` beside it, or give users a `staleIfErrorSeconds` to keep the last profile.
+   */
   user: User;
 };
 
@@ -45,6 +51,12 @@ export type DashboardNotificationsArgs = {
 
 /** Everything a frontend's home screen needs, in one request. */
 export type DashboardRecentOrdersArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Everything a frontend's home screen needs, in one request. */
+export type DashboardRecommendationsArgs = {
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -231,6 +243,8 @@ export type User = {
   notifications: Maybe<Array<Notification>>;
   /** The user's orders, newest first (orders service; null when it cannot answer). `limit` is 1 to 50. */
   orders: Maybe<Array<Order>>;
+  /** Products recommended for this user, best first (gRPC recommendations service, then products; null when either cannot answer). `limit` is 1 to 50. */
+  recommendations: Maybe<Array<Product>>;
   /** What the user may do. */
   role: Role;
 };
@@ -245,6 +259,12 @@ export type UserNotificationsArgs = {
 
 /** A person with an account (users service). */
 export type UserOrdersArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person with an account (users service). */
+export type UserRecommendationsArgs = {
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -412,6 +432,7 @@ export type RestDirectiveResolver<Result, Parent, ContextType = GraphQLContext, 
 export type DashboardResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Dashboard'] = ResolversParentTypes['Dashboard']> = {
   notifications?: Resolver<Maybe<Array<ResolversTypes['Notification']>>, ParentType, ContextType, RequireFields<DashboardNotificationsArgs, 'limit' | 'unreadOnly'>>;
   recentOrders?: Resolver<Maybe<Array<ResolversTypes['Order']>>, ParentType, ContextType, RequireFields<DashboardRecentOrdersArgs, 'limit'>>;
+  recommendations?: Resolver<Maybe<Array<ResolversTypes['Product']>>, ParentType, ContextType, RequireFields<DashboardRecommendationsArgs, 'limit'>>;
   unreadCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
@@ -474,6 +495,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   notifications?: Resolver<Maybe<Array<ResolversTypes['Notification']>>, ParentType, ContextType, RequireFields<UserNotificationsArgs, 'limit' | 'unreadOnly'>>;
   orders?: Resolver<Maybe<Array<ResolversTypes['Order']>>, ParentType, ContextType, RequireFields<UserOrdersArgs, 'limit'>>;
+  recommendations?: Resolver<Maybe<Array<ResolversTypes['Product']>>, ParentType, ContextType, RequireFields<UserRecommendationsArgs, 'limit'>>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 };
 

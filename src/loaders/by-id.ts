@@ -36,5 +36,8 @@ export function createByIdLoader<T extends { id: string }>(
       for (const records of answers) for (const record of records) byId.set(record.id, record);
       return ids.map((id) => byId.get(id) ?? null);
     }),
+    // Keys of one batch level arrive from several calls (order items, recommendations): the
+    // batch waits until the request's calls in flight are answered, then asks once.
+    ctx.observer?.settled ? { batchScheduleFn: (dispatch) => ctx.observer!.settled!(dispatch) } : undefined,
   );
 }

@@ -5,6 +5,7 @@ import type { UpstreamClient } from '../upstream/client.js';
 import type { CallContext } from '../upstream/types.js';
 import { createByIdLoader } from './by-id.js';
 import { createPerUserLoader, type PerUserKey } from './per-user.js';
+import { createRecommendationsLoader, type RecommendationsKey } from './recommendations.js';
 
 /** Notifications of one user, at most `limit`, newest first, optionally unread only. */
 export interface NotificationsKey extends PerUserKey {
@@ -17,6 +18,8 @@ export interface Loaders {
   products: DataLoader<string, ProductModel | null>;
   orders: DataLoader<PerUserKey, OrderModel[], string>;
   notifications: DataLoader<NotificationsKey, NotificationModel[], string>;
+  /** Product ids recommended per user (the gRPC recommendations service). */
+  recommendations: DataLoader<RecommendationsKey, string[], string>;
 }
 
 /** Creates a fresh set of loaders bound to one request's call context. */
@@ -35,5 +38,6 @@ export function createLoaders(client: UpstreamClient, ctx: CallContext): Loaders
       isRecord: isNotificationRecord,
       filterOf: (k) => ({ unreadOnly: String(k.unreadOnly) }),
     }),
+    recommendations: createRecommendationsLoader(client, ctx),
   };
 }

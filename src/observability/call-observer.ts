@@ -44,6 +44,7 @@ export function createCallObserver(parts: ObserverParts): CallObserver | undefin
     },
     served: stats && ((service, request, from, batchSize) => stats.served(service, request, from, batchSize)),
     freshness: stats && ((freshness) => stats.freshness(freshness)),
+    settled: stats && ((callback) => stats.settled(callback)),
     stale: degraded && ((service, value, ageSeconds) => degraded.markStale(service, value, ageSeconds)),
     batch: trace
       ? (service, keys) => {

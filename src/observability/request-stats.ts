@@ -49,6 +49,8 @@ export interface RequestStats {
   varies: Set<string>;
   /** Some answer may only be served to its caller again. */
   forCallerOnly: boolean;
+  /** Calls back once no upstream attempt of the request is in flight (see CallObserver.settled). */
+  settled(callback: () => void): void;
   /** Marks an upstream attempt as started; returns its start for `attemptEnded`. */
   attemptStarted(): number;
   attemptEnded(startedAt: number, event: UpstreamCallEvent): void;
@@ -57,10 +59,19 @@ export interface RequestStats {
   freshness(freshness: AnswerFreshness): void;
 }
 
+// How long a loader waits for the request's other calls before asking anyway.
+const settleAtMostMs = 50;
+
 /** Creates the stats of one request; `withFanout` keeps every call for the report. */
 export function createRequestStats(withFanout: boolean): RequestStats {
   let inFlight = 0;
   let busySince = 0;
+  let waiting: (() => void)[] = [];
+  const release = () => {
+    const callbacks = waiting;
+    waiting = [];
+    for (const callback of callbacks) callback();
+  };
   const offset = (at: number) => Math.round((at - stats.startedAt) * 10) / 10;
   const stats: RequestStats = {
     startedAt: performance.now(),
@@ -97,6 +108,21 @@ export function createRequestStats(withFanout: boolean): RequestStats {
       else if (batchSize !== undefined) entry.batchSize = batchSize;
       stats.fanout?.push(entry);
     },
+    settled(callback) {
+      if (inFlight === 0) {
+        process.nextTick(callback);
+        return;
+      }
+      waiting.push(callback);
+      // A slow call of another level must not hold this one back for long.
+      setTimeout(() => {
+        const index = waiting.indexOf(callback);
+        if (index >= 0) {
+          waiting.splice(index, 1);
+          callback();
+        }
+      }, settleAtMostMs).unref();
+    },
     attemptStarted() {
       const now = performance.now();
       if (inFlight++ === 0) busySince = now;
@@ -104,7 +130,12 @@ export function createRequestStats(withFanout: boolean): RequestStats {
     },
     attemptEnded(startedAt, event) {
       const now = performance.now();
-      if (--inFlight === 0) stats.upstreamMs += now - busySince;
+      if (--inFlight === 0) {
+        stats.upstreamMs += now - busySince;
+        // The callbacks resolve loads whose calls start in this same tick: a tick later, so the
+        // answer that just arrived has reached every loader first.
+        if (waiting.length > 0) setImmediate(release);
+      }
       stats.upstreamCalls += 1;
       if (event.outcome !== 'ok') stats.upstreamFailures += 1;
       if (!stats.fanout) return;

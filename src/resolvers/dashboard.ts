@@ -1,6 +1,7 @@
 import { ErrorCode, gatewayError } from '../errors.js';
 import type { DashboardResolvers } from '../generated/resolvers-types.js';
 import { limitArg } from './args.js';
+import { recommendedProducts } from './recommendations.js';
 
 /**
  * Unread notifications are counted from one unread-only call of the services' largest page
@@ -25,4 +26,5 @@ export const Dashboard: DashboardResolvers = {
     degraded?.noteDerived(info.path, unread);
     return unread.length;
   },
+  recommendations: ({ userId }, { limit }, context) => recommendedProducts(userId, limit, context),
 };

@@ -1,5 +1,6 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { UpstreamConfig } from '../config/types.js';
+import type { UpstreamFailure } from './errors.js';
 import { type Answer, compose, type Dispatch, type Layer } from './exchange.js';
 import { breakerLayer, createServiceBreaker, type ServiceBreaker } from './layers/breaker.js';
 import { deadlineLayer } from './layers/deadline.js';
@@ -31,6 +32,8 @@ export interface Transport<C extends Connection = Connection> {
   probe?(connection: C): Promise<boolean>;
   /** The bottom of the layers: the only part that knows the wire protocol. */
   dispatch(config: UpstreamConfig): Dispatch;
+  /** Which of the service's failures are worth another attempt (default: isRetryable). */
+  retryable?(failure: UpstreamFailure): boolean;
 }
 
 /** Where the caches keep what they keep: in memory (bounded in bytes) or in Redis, per kind. */
@@ -92,6 +95,7 @@ export function createUpstreamClient(
         retries: config.retries,
         budget: createRetryBudget(),
         onRetry: () => events.retry?.(name),
+        retryable: transport.retryable,
       }),
       deadlineLayer(config.timeoutMs),
       breakerLayer(breaker),

@@ -18,6 +18,8 @@ export interface UpstreamRequest {
   timeoutMs?: number;
   /** Contract headers the operation itself needs (e.g. `idempotency-key`), never caller headers. */
   headers?: Record<string, string>;
+  /** May be sent again after a failure (default: GET and HEAD only). A gRPC read says so. */
+  idempotent?: boolean;
   /**
    * A batch look-up by id (`GET /products?ids=a,b`): its records may be cached one by one, and
    * a later batch asks only for the ids it lacks (the entity cache). `param` is the query
@@ -126,6 +128,11 @@ export interface CallObserver {
   stale?(service: string, value: unknown, ageSeconds: number): void;
   /** A loader batch: its calls are watched by the returned observer (a span per batch). */
   batch?(service: string, keys: number): { observer: CallObserver; end(error?: unknown): void };
+  /**
+   * Calls back once none of this request's calls is in flight (at once when none is): a loader
+   * whose keys arrive from several calls of one batch level waits for them all, and asks once.
+   */
+  settled?(callback: () => void): void;
 }
 
 /** What the client does, per service, for metrics and logs. None may throw. */

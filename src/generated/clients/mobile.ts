@@ -25,13 +25,19 @@ export type Dashboard = {
   notifications: Maybe<Array<Notification>>;
   /** The caller's latest orders, newest first (orders service; null when it cannot answer). `limit` is 1 to 50. */
   recentOrders: Maybe<Array<Order>>;
+  /** Products recommended for the caller, best first (gRPC recommendations service, then products; null when either cannot answer). `limit` is 1 to 50. */
+  recommendations: Maybe<Array<Product>>;
   /** The caller's name and role only (users service; null when it cannot answer). */
   summary: Maybe<MobileSummary>;
   /** The caller's unread notifications, newest first (notifications service; null when it cannot answer). `limit` is 1 to 100. */
   unread: Maybe<Array<Notification>>;
   /** Number of unread notifications (may exceed what `notifications` returns; counted up to 100). */
   unreadCount: Maybe<Scalars['Int']['output']>;
-  /** The caller (users service). */
+  /**
+   * The caller (users service). Non-null: a dashboard is for someone. When the users service cannot
+   * answer, the whole dashboard is null with one error at `dashboard.user`, and the other fields are
+   * not served; ask for `me` beside it, or give users a `staleIfErrorSeconds` to keep the last profile.
+   */
   user: User;
 };
 
@@ -45,6 +51,12 @@ export type DashboardNotificationsArgs = {
 
 /** Everything a frontend's home screen needs, in one request. */
 export type DashboardRecentOrdersArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Everything a frontend's home screen needs, in one request. */
+export type DashboardRecommendationsArgs = {
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -265,6 +277,8 @@ export type User = {
   notifications: Maybe<Array<Notification>>;
   /** The user's orders, newest first (orders service; null when it cannot answer). `limit` is 1 to 50. */
   orders: Maybe<Array<Order>>;
+  /** Products recommended for this user, best first (gRPC recommendations service, then products; null when either cannot answer). `limit` is 1 to 50. */
+  recommendations: Maybe<Array<Product>>;
   /** What the user may do. */
   role: Role;
 };
@@ -279,5 +293,11 @@ export type UserNotificationsArgs = {
 
 /** A person with an account (users service). */
 export type UserOrdersArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person with an account (users service). */
+export type UserRecommendationsArgs = {
   limit?: InputMaybe<Scalars['Int']['input']>;
 };

@@ -25,9 +25,15 @@ export type Dashboard = {
   notifications: Maybe<Array<Notification>>;
   /** The caller's latest orders, newest first (orders service; null when it cannot answer). `limit` is 1 to 50. */
   recentOrders: Maybe<Array<Order>>;
+  /** Products recommended for the caller, best first (gRPC recommendations service, then products; null when either cannot answer). `limit` is 1 to 50. */
+  recommendations: Maybe<Array<Product>>;
   /** Number of unread notifications (may exceed what `notifications` returns; counted up to 100). */
   unreadCount: Maybe<Scalars['Int']['output']>;
-  /** The caller (users service). */
+  /**
+   * The caller (users service). Non-null: a dashboard is for someone. When the users service cannot
+   * answer, the whole dashboard is null with one error at `dashboard.user`, and the other fields are
+   * not served; ask for `me` beside it, or give users a `staleIfErrorSeconds` to keep the last profile.
+   */
   user: User;
 };
 
@@ -41,6 +47,12 @@ export type DashboardNotificationsArgs = {
 
 /** Everything a frontend's home screen needs, in one request. */
 export type DashboardRecentOrdersArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Everything a frontend's home screen needs, in one request. */
+export type DashboardRecommendationsArgs = {
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -248,6 +260,8 @@ export type User = {
   notifications: Maybe<Array<Notification>>;
   /** The user's orders, newest first (orders service; null when it cannot answer). `limit` is 1 to 50. */
   orders: Maybe<Array<Order>>;
+  /** Products recommended for this user, best first (gRPC recommendations service, then products; null when either cannot answer). `limit` is 1 to 50. */
+  recommendations: Maybe<Array<Product>>;
   /** What the user may do. */
   role: Role;
 };
@@ -262,5 +276,11 @@ export type UserNotificationsArgs = {
 
 /** A person with an account (users service). */
 export type UserOrdersArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person with an account (users service). */
+export type UserRecommendationsArgs = {
   limit?: InputMaybe<Scalars['Int']['input']>;
 };

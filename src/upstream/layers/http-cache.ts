@@ -58,7 +58,12 @@ export function httpCacheLayer(
       events.cache?.(service, 'http', false);
     }
     const answer = await next(exchange);
-    if (request.method !== 'GET') return answer;
+    // Only GET answers state a lifetime: anything else (a gRPC read, a write) is never reused,
+    // and neither is a response built from it.
+    if (request.method !== 'GET') {
+      ctx.observer?.freshness?.({ sharedMs: 0, privateMs: 0, varies: [] });
+      return answer;
+    }
     const judgement = judge(exchange, answer);
     ctx.observer?.freshness?.(judgement.freshness);
     if (cacheable && judgement.shared && !judgement.freshness.varies.includes('*')) {

@@ -8,15 +8,16 @@ export interface RetryOptions {
   retries: number;
   budget: RetryBudget;
   onRetry?: () => void;
-  /** Whether a call may be sent again: only idempotent reads (a POST that timed out may have been applied). */
-  idempotent?: (exchange: Exchange) => boolean;
+  /** Which failures are worth another attempt (default: the service or the network failed). */
+  retryable?: (failure: UpstreamFailure) => boolean;
 }
 
 // Backoff before retry n (0-based): ~25 ms, ~50 ms…, ±50% jitter so retries don't synchronise.
 const backoffBaseMs = 25;
 
-const readsOnly = (exchange: Exchange) =>
-  exchange.request.method === 'GET' || exchange.request.method === 'HEAD';
+/** Only idempotent calls are sent again: reads, and calls marked so (a POST that timed out may have been applied). */
+const idempotent = ({ request }: Exchange) =>
+  request.idempotent ?? (request.method === 'GET' || request.method === 'HEAD');
 
 /**
  * Budgeted retries, each a new exchange: the layers below pick another replica (`avoid`), arm a
@@ -26,7 +27,7 @@ const readsOnly = (exchange: Exchange) =>
  * allows it, and the request's deadline leaves room for it.
  */
 export function retryLayer(options: RetryOptions): Layer {
-  const idempotent = options.idempotent ?? readsOnly;
+  const worthRetrying = options.retryable ?? isRetryable;
   return (next) => async (first) => {
     const maxRetries = idempotent(first) ? options.retries : 0;
     options.budget.recordCall();
@@ -44,7 +45,7 @@ export function retryLayer(options: RetryOptions): Layer {
         const delay = backoffBaseMs * 2 ** retry * (0.5 + Math.random());
         const retryable =
           retry < maxRetries &&
-          isRetryable(failure) &&
+          worthRetrying(failure) &&
           !first.ctx.signal?.aborted &&
           // Only when the retry could still finish: at least one more delay of time left.
           first.ctx.deadline - performance.now() > delay * 2 &&
