@@ -11,7 +11,7 @@ export const layers: readonly (readonly string[])[] = [
   ['cli'],
   ['demo'],
   ['gateway'],
-  ['http', 'pipeline'],
+  ['http', 'pipeline', 'subscriptions'],
   ['graphql'],
   ['clients'],
   ['directives'],

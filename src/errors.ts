@@ -24,6 +24,8 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   NOT_FOUND: 'NOT_FOUND',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  // A subscription's consumer fell too far behind: it was ended, not buffered without bound.
+  SLOW_CONSUMER: 'SLOW_CONSUMER',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 
@@ -49,6 +51,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   NOT_FOUND: 404,
   SERVICE_UNAVAILABLE: 503,
+  SLOW_CONSUMER: 200,
   INTERNAL_SERVER_ERROR: 500,
 };
 

@@ -22,6 +22,7 @@ import { registerGraphQLRoute } from './pipeline/index.js';
 import { createRateLimitBackend } from './ratelimit/index.js';
 import { createTierLimiter } from './ratelimit/tiers.js';
 import { createRedisClient } from './stores/redis-client.js';
+import { registerSubscriptions } from './subscriptions/index.js';
 import { createUpstreamClient } from './upstream/client.js';
 import { transports } from './upstream/transport/index.js';
 
@@ -139,9 +140,21 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     // deadlocks when Fastify's own close runs apollo.stop(). Fastify drains; then Apollo stops.
     app.addHook('onClose', async () => endpoint.apollo.stop());
   }
+  const endpointFor = (client: string) => endpoints.get(variants.select(client).schema)!;
+  const subscriptions = registerSubscriptions(app, {
+    config: config.subscriptions,
+    authenticator,
+    tiers,
+    upstream,
+    metrics,
+    logger,
+    endpointFor,
+    production: config.production,
+  });
   registerGraphQLRoute(app, {
     authenticator,
-    endpointFor: (client) => endpoints.get(variants.select(client).schema)!,
+    endpointFor,
+    eventStreams: subscriptions.eventStreamStage,
     tiers,
     persisted,
     responseCache: stores.responses && createResponseCache(stores.responses),
@@ -172,6 +185,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
     async close() {
       readiness.ready = false;
+      // Subscriptions first: long-lived, they would hold the HTTP drain until the grace period.
+      await subscriptions.shutdown();
       await app.close();
     },
   };

@@ -26,6 +26,8 @@ export interface GraphQLContext {
   stats?: RequestStats;
   /** `@rateLimit` calls of a mutation whose quota the preflight already took, by `Type.field`. */
   rateLimitReservations?: Map<string, number>;
+  /** Present for subscription operations: the sources a subscription field may listen to. */
+  subscriptions?: { notifications(userId: string): AsyncIterable<unknown> };
   /** Present when stale-if-error is configured for some service. */
   degraded?: DegradedTracker;
 }

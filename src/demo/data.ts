@@ -1,3 +1,11 @@
+import type {
+  MoneyModel,
+  NotificationModel,
+  OrderItemModel,
+  OrderModel,
+  ProductModel,
+  UserModel,
+} from '../services/models.js';
 import type { DemoStock } from './inventory-data.js';
 import { createStock } from './inventory-data.js';
 import type { Random } from './seeded.js';
@@ -5,52 +13,15 @@ import { DAY, EPOCH_SECONDS, formatTimestamp, int, mulberry32, pick, skewed } fr
 
 export type { DemoStock } from './inventory-data.js';
 
-/** Money in minor units (cents) plus an ISO 4217 code, as in the upstream contract. */
-export interface DemoMoney {
-  amount: number;
-  currency: string;
-}
-
-export interface DemoUser {
-  id: string;
-  name: string;
-  email: string;
-  role: 'USER' | 'ADMIN';
-  createdAt: string;
-}
-
-export interface DemoProduct {
-  id: string;
-  name: string;
-  price: DemoMoney;
-  inStock: boolean;
-}
-
-export interface DemoOrderItem {
-  productId: string;
-  quantity: number;
-  unitPrice: DemoMoney;
-}
-
-export type DemoOrderStatus = 'PENDING' | 'PAID' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED';
-
-export interface DemoOrder {
-  id: string;
-  userId: string;
-  status: DemoOrderStatus;
-  items: DemoOrderItem[];
-  total: DemoMoney;
-  createdAt: string;
-}
-
-export interface DemoNotification {
-  id: string;
-  userId: string;
-  kind: 'ORDER' | 'PROMO' | 'SYSTEM';
-  message: string;
-  read: boolean;
-  createdAt: string;
-}
+// The demo's records are the services' record shapes (src/services/models.ts): one definition
+// of what the contract's services answer, for the gateway that reads them and the demo that writes them.
+export type DemoMoney = MoneyModel;
+export type DemoUser = UserModel;
+export type DemoProduct = ProductModel;
+export type DemoOrderItem = OrderItemModel;
+export type DemoOrderStatus = OrderModel['status'];
+export type DemoOrder = OrderModel;
+export type DemoNotification = NotificationModel;
 
 export interface DemoData {
   users: Map<string, DemoUser>;

@@ -63,6 +63,17 @@ export function createDemoServer(options: DemoServerOptions): ManagedServer {
     response.on('finish', () => {
       record.answeredAt = performance.now();
     });
+    // The event stream is long-lived and written over time, so it does not go through route().
+    if (service === 'notifications' && record.method === 'GET' && record.path === '/notifications/events') {
+      if (fault?.kind === 'refuse') return void response.destroy();
+      if (fault && fault.kind !== 'slow') return answerWithFault(fault, response);
+      const userId = record.query.userId;
+      if (userId === undefined || !store.data.users.has(userId)) {
+        return send(response, errorReply(400, 'userId must name a known user'));
+      }
+      store.events.attach(request, response, userId);
+      return;
+    }
     // Snapshot: a request keeps the fault and latency that were set when it arrived.
     const current = fault;
     const delayMs = latencyMs + (current?.kind === 'slow' ? current.delayMs : 0);

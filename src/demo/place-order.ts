@@ -39,6 +39,8 @@ export function placeOrder({ headers, body }: RouteRequest, store: DemoStore): D
   history.unshift(order);
   data.ordersByUser.set(userId, history);
   if (idempotencyKey) store.idempotentOrders.set(idempotencyKey, order);
+  // Only a new order is announced: a replayed key returned above, and announces nothing again.
+  store.onOrderPlaced?.(order);
   return created(order);
 }
 

@@ -1,5 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { createNotification } from './create-notification.js';
 import type { DemoData, DemoOrder } from './data.js';
+import {
+  createNotificationEvents,
+  type NotificationEvents,
+  type NotificationEventsOptions,
+} from './event-stream.js';
 import { placeOrder } from './place-order.js';
 import {
   batchIds,
@@ -39,6 +45,14 @@ export interface DemoStore {
   nextOrderNumber: number;
   /** Keyed by user id and Idempotency-Key, so two users can never collide on a key. */
   readonly idempotentOrders: Map<string, DemoOrder>;
+  nextNotificationNumber: number;
+  /** The notifications' event streams (GET /notifications/events). */
+  readonly events: NotificationEvents;
+  /**
+   * Told of each new order: the orders service posts an ORDER notification to the notifications
+   * service over HTTP, as a real backend would (set once both listen).
+   */
+  onOrderPlaced?: (order: DemoOrder) => void;
 }
 
 export interface RouteRequest extends DemoRequest {
@@ -58,15 +72,21 @@ export function createDemoStore(
   data: DemoData,
   productsCacheControl: string,
   userDataCacheControl?: string,
+  eventOptions?: NotificationEventsOptions,
 ): DemoStore {
   let highest = 0;
   for (const id of data.orders.keys()) highest = Math.max(highest, Number(id.slice(1)) || 0);
+  let highestNotification = 0;
+  for (const id of data.notifications.keys())
+    highestNotification = Math.max(highestNotification, Number(id.slice(1)) || 0);
   return {
     data,
     productsCacheControl,
     userDataCacheControl,
     nextOrderNumber: highest + 1,
     idempotentOrders: new Map(),
+    nextNotificationNumber: highestNotification + 1,
+    events: createNotificationEvents(data, eventOptions),
   };
 }
 
@@ -188,6 +208,7 @@ const routes: Record<DemoServerName, Route[]> = {
         );
       },
     },
+    { method: 'POST', pattern: ['notifications'], handle: createNotification },
     {
       method: 'POST',
       pattern: ['notifications', ':id', 'read'],

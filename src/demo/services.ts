@@ -1,7 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { orderNotifier } from './create-notification.js';
 import type { DemoData } from './data.js';
 import { createDemoData } from './data.js';
 import { createDemoServer } from './demo-server.js';
+import type { NotificationEvents, NotificationEventsOptions } from './event-stream.js';
 import type { Fault } from './faults.js';
 import { validateFault } from './faults.js';
 import type { DemoServerName } from './routes.js';
@@ -48,6 +50,8 @@ export interface DemoServices {
   readonly products: DemoServer[];
   /** Stock levels (inventory.openapi.yaml); not in the contract, only client schemas call it. */
   readonly inventory: DemoServer;
+  /** The open GET /notifications/events streams: counts, and dropAll() to inject a drop. */
+  readonly notificationEvents: Pick<NotificationEvents, 'count' | 'dropAll'>;
   readonly urls: {
     users: string;
     orders: string;
@@ -87,6 +91,10 @@ export interface DemoServicesOptions {
   userDataCacheControl?: string;
   /** Per server; the oldest half is dropped when reached, so long benchmarks stay bounded. Default 100000. */
   maxRecordedRequests?: number;
+  /** The notifications event streams' ping interval and caps. */
+  notificationEvents?: NotificationEventsOptions;
+  /** Default true: placing an order posts an ORDER notification to the notifications service. */
+  notifyOnOrder?: boolean;
 }
 
 interface Settings {
@@ -101,7 +109,12 @@ interface Settings {
 export async function startDemoServices(options: DemoServicesOptions = {}): Promise<DemoServices> {
   const settings = validateOptions(options);
   const data = createDemoData(options.seed);
-  const store = createDemoStore(data, settings.productsCacheControl, options.userDataCacheControl);
+  const store = createDemoStore(
+    data,
+    settings.productsCacheControl,
+    options.userDataCacheControl,
+    options.notificationEvents,
+  );
   const make = (service: DemoServerName, port: number) =>
     createDemoServer({ service, store, port, ...settings });
   const users = make('users', settings.ports.users);
@@ -113,9 +126,11 @@ export async function startDemoServices(options: DemoServicesOptions = {}): Prom
   try {
     await Promise.all(managed.map((server) => server.start()));
   } catch (error) {
+    store.events.close();
     await Promise.all(managed.map((server) => server.close()));
     throw error;
   }
+  if (options.notifyOnOrder !== false) store.onOrderPlaced = orderNotifier(notifications.api.url);
 
   const all = managed.map((server) => server.api);
   const servers = (service?: DemoServerName) =>
@@ -128,6 +143,10 @@ export async function startDemoServices(options: DemoServicesOptions = {}): Prom
     notifications: notifications.api,
     products: products.map((server) => server.api),
     inventory: inventory.api,
+    notificationEvents: {
+      count: (userId) => store.events.count(userId),
+      dropAll: () => store.events.dropAll(),
+    },
     urls: {
       users: users.api.url,
       orders: orders.api.url,
@@ -149,6 +168,7 @@ export async function startDemoServices(options: DemoServicesOptions = {}): Prom
       for (const server of all) server.requests.length = 0;
     },
     close: () => {
+      store.events.close();
       closing ??= Promise.all(managed.map((server) => server.close())).then(() => undefined);
       return closing;
     },

@@ -18,18 +18,28 @@ export function authDirectiveTransformer(schema: GraphQLSchema, directiveName = 
       const rule = onField ?? onType;
       if (!rule) return fieldConfig;
       const requires = (rule.requires ?? 'USER') as Role;
+      const check = (context: GraphQLContext, field: string) => {
+        const { identity } = context;
+        if (!identity.userId)
+          throw gatewayError(ErrorCode.UNAUTHENTICATED, `${field} requires a signed-in user`);
+        if (!roleSatisfies(identity.role, requires)) {
+          throw gatewayError(ErrorCode.FORBIDDEN, `${field} requires the ${requires} role`);
+        }
+      };
       const resolve: GraphQLFieldResolver<unknown, GraphQLContext> =
         fieldConfig.resolve ?? defaultFieldResolver;
       fieldConfig.resolve = (source, args, context: GraphQLContext, info) => {
-        const { identity } = context;
-        if (!identity.userId) {
-          throw gatewayError(ErrorCode.UNAUTHENTICATED, `${info.fieldName} requires a signed-in user`);
-        }
-        if (!roleSatisfies(identity.role, requires)) {
-          throw gatewayError(ErrorCode.FORBIDDEN, `${info.fieldName} requires the ${requires} role`);
-        }
+        check(context, info.fieldName);
         return resolve(source, args, context, info);
       };
+      // A subscription field is checked before it subscribes: no upstream stream for an unchecked caller.
+      const subscribe = fieldConfig.subscribe;
+      if (subscribe) {
+        fieldConfig.subscribe = (source, args, context: GraphQLContext, info) => {
+          check(context, info.fieldName);
+          return subscribe(source, args, context, info);
+        };
+      }
       return fieldConfig;
     },
   });

@@ -228,6 +228,13 @@ export type Role =
   /** An ordinary signed-in user. */
   | 'USER';
 
+/** What can be listened to: over WebSocket (graphql-ws) or server-sent events (graphql-sse) on /graphql. */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Each new notification of the caller, as the notifications service publishes it, in order. */
+  notificationAdded: Notification;
+};
+
 /** A person with an account (users service). */
 export type User = {
   __typename?: 'User';
@@ -361,6 +368,7 @@ export type ResolversTypes = {
   RestBatch: RestBatch;
   Role: Role;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   User: ResolverTypeWrapper<UserModel>;
 };
 
@@ -382,6 +390,7 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   RestBatch: RestBatch;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
   User: UserModel;
 };
 
@@ -488,6 +497,10 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
 };
 
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  notificationAdded?: SubscriptionResolver<ResolversTypes['Notification'], "notificationAdded", ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -509,6 +522,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   OrderItem?: OrderItemResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 };
 

@@ -20,6 +20,12 @@ export interface GatewayMetrics {
   inFlight: Gauge;
   /** Operations executed, by the engine that ran them (graphql-jit or graphql-js). */
   executions: Counter<'engine'>;
+  /** Subscriptions open now, by transport (websocket, sse). */
+  subscriptionsActive: Gauge<'transport'>;
+  /** Events delivered to subscriptions, dropped (too slow) consumers, upstream stream reconnections. */
+  subscriptionEvents: Counter;
+  slowConsumers: Counter;
+  streamReconnects: Counter;
   responseCacheHits: Counter;
   /** A label value for a client name that keeps the label set bounded. */
   clientLabel(name: string): string;
@@ -182,6 +188,27 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['engine'] as const,
     registers: [registry],
   });
+  const subscriptionsActive = new Gauge({
+    name: 'switchboard_subscriptions_active',
+    help: 'Subscriptions open now, by transport (websocket: graphql-ws; sse: graphql-sse).',
+    labelNames: ['transport'] as const,
+    registers: [registry],
+  });
+  const subscriptionEvents = new Counter({
+    name: 'switchboard_subscription_events_total',
+    help: 'Events delivered to subscriptions.',
+    registers: [registry],
+  });
+  const slowConsumers = new Counter({
+    name: 'switchboard_subscription_slow_consumers_total',
+    help: 'Subscriptions ended because their consumer fell more than subscriptions.maxQueuedEvents behind.',
+    registers: [registry],
+  });
+  const streamReconnects = new Counter({
+    name: 'switchboard_upstream_stream_reconnects_total',
+    help: 'Reconnections of upstream event streams after a drop or a failed open (with Last-Event-ID).',
+    registers: [registry],
+  });
   const responseCacheHits = new Counter({
     name: 'switchboard_response_cache_hits_total',
     help: 'GraphQL requests answered from the response cache.',
@@ -201,6 +228,10 @@ export function createMetrics(): GatewayMetrics {
     operationDuration,
     inFlight,
     executions,
+    subscriptionsActive,
+    subscriptionEvents,
+    slowConsumers,
+    streamReconnects,
     responseCacheHits,
     clientLabel(name) {
       // API-key clients are few; header-named ones could be anything: past 50, they share a label.

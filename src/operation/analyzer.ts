@@ -52,6 +52,11 @@ export interface OperationAnalyzer {
    * finding the one this analyzer parsed and validated, neither parses nor validates again.
    */
   readonly documentStore: KeyValueCache<DocumentNode>;
+  /**
+   * Why a text the analysis found unusable cannot run, as GraphQL errors (GRAPHQL_PARSE_FAILED,
+   * GRAPHQL_VALIDATION_FAILED): for transports that word their own answers (subscriptions).
+   */
+  errorsOf(query: string, operationName: unknown): readonly GraphQLError[];
 }
 
 export interface AnalyzerOptions {
@@ -155,6 +160,37 @@ export function createOperationAnalyzer(
       vars ??= variablesOf(variables);
       const measure = measures.get(operation) ?? measureOperation(schema, document, operation, vars, facts);
       return { kind: 'ok', analysis: { document, hash: entry.hash, operation, measure } };
+    },
+    errorsOf(query, operationName) {
+      let document: DocumentNode;
+      try {
+        document = parse(query, { maxTokens: limits.maxTokens });
+      } catch (error) {
+        const syntax = error instanceof GraphQLError ? error : new GraphQLError(String(error));
+        return [
+          new GraphQLError(syntax.message, {
+            nodes: syntax.nodes,
+            source: syntax.source,
+            positions: syntax.positions,
+            extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED },
+          }),
+        ];
+      }
+      const invalid = validate(schema, document, rules);
+      if (invalid.length > 0) {
+        return invalid.map(
+          (e) =>
+            new GraphQLError(e.message, {
+              nodes: e.nodes,
+              extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED },
+            }),
+        );
+      }
+      const name = typeof operationName === 'string' ? operationName : undefined;
+      const message = name
+        ? `Unknown operation named "${name}".`
+        : 'Must provide operation name if query contains multiple operations.';
+      return [new GraphQLError(message, { extensions: { code: ErrorCode.BAD_REQUEST } })];
     },
     documentStore: {
       // Apollo prefixes the hash with one of the schema's ("<schema hash>:<query hash>").

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { Endpoint } from '../graphql/endpoint.js';
@@ -32,6 +32,8 @@ export interface GraphQLRouteDeps {
   maxOperationsPerBatch: number;
   production: boolean;
   trackStale: boolean;
+  /** Takes `accept: text/event-stream` requests (subscriptions over SSE) off the query path. */
+  eventStreams?: preHandlerAsyncHookHandler;
 }
 
 /**
@@ -45,6 +47,7 @@ export function registerGraphQLRoute(app: FastifyInstance, deps: GraphQLRouteDep
     url: '/graphql',
     onRequest: [createBeginStage(deps.tracing)],
     preHandler: [
+      ...(deps.eventStreams ? [deps.eventStreams] : []),
       createIdentityStage(deps.authenticator, metrics, deps.production),
       createVariantStage(deps.endpointFor),
       createTierQuotaStage(deps.tiers, metrics),

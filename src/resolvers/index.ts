@@ -5,6 +5,7 @@ import { Mutation } from './mutation.js';
 import { OrderItem } from './order.js';
 import { Query } from './query.js';
 import { DateTimeScalar } from './scalars.js';
+import { Subscription } from './subscription.js';
 import { User } from './user.js';
 
 /** Every resolver of the base schema, typed by the generated resolver types. */
@@ -12,6 +13,7 @@ export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query,
   Mutation,
+  Subscription,
   Dashboard,
   User,
   OrderItem,

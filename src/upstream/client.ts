@@ -19,6 +19,11 @@ import type { CallContext, UpstreamEvents, UpstreamRequest } from './types.js';
 export interface UpstreamClient {
   /** Resolves with the parsed answer of a success; rejects with an UpstreamFailure. */
   call<T = unknown>(service: string, request: UpstreamRequest, ctx: CallContext): Promise<T>;
+  /**
+   * Sends a request whose answer is a stream (`request.stream`): resolves with the answer as
+   * soon as its headers arrive, its body unread (the caller reads or destroys it).
+   */
+  open(service: string, request: UpstreamRequest, ctx: CallContext): Promise<Answer>;
   /** Whether a service of that name is configured. */
   has(service: string): boolean;
   /** Per service: breaker state (0 closed, 1 half-open, 2 open) and replicas out of rotation. */
@@ -112,6 +117,17 @@ export function createUpstreamClient(
       if (!service) throw new Error(`no upstream service named ${name}`);
       const answer: Answer = await service.dispatch({ service: name, request, ctx, retry: 0, headers: {} });
       return answer.value as T;
+    },
+    async open(name, request, ctx) {
+      const service = services.get(name);
+      if (!service) throw new Error(`no upstream service named ${name}`);
+      return service.dispatch({
+        service: name,
+        request: { ...request, stream: true },
+        ctx,
+        retry: 0,
+        headers: {},
+      });
     },
     health: () =>
       [...services].map(([service, s]) => ({

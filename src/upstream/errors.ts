@@ -1,5 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import { ErrorCode, gatewayError } from '../errors.js';
+import type { Answer } from './exchange.js';
 import type { UpstreamOutcome } from './types.js';
 
 /**
@@ -13,6 +14,8 @@ export interface UpstreamFailure extends GraphQLError {
   outcome: UpstreamOutcome;
   /** No connection could be made at all (refused, unreachable): certain evidence against a replica. */
   connectFailed?: boolean;
+  /** A streamed, passed-through answer that is still the service's failure (a 5xx): its caller may pass it on. */
+  answer?: Answer;
 }
 
 /** Builds the coded error for one failed call. */

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Replica } from './replica-set.js';
 import type { CallContext, UpstreamRequest } from './types.js';
 
@@ -31,6 +32,8 @@ export interface Answer {
   headers: Record<string, string | string[] | undefined>;
   /** Size of the body as received: what byte-bounded caches count. */
   bytes: number;
+  /** A streamed answer's body, unread (`request.stream`); its reader must consume or destroy it. */
+  body?: Readable;
 }
 
 /** Sends an exchange on and resolves with the answer, or rejects with an UpstreamFailure. */

@@ -21,6 +21,13 @@ export interface UpstreamRequest {
   /** May be sent again after a failure (default: GET and HEAD only). A gRPC read says so. */
   idempotent?: boolean;
   /**
+   * The answer is a stream (an event stream, a proxied body): it is handed over as soon as its
+   * headers arrive, unread and unbounded, and no cache keeps it. The deadline bounds the headers only.
+   */
+  stream?: boolean;
+  /** With `stream`: every status is an answer to pass on (a proxied route), a 5xx still a failure that carries it. */
+  passThrough?: boolean;
+  /**
    * A batch look-up by id (`GET /products?ids=a,b`): its records may be cached one by one, and
    * a later batch asks only for the ids it lacks (the entity cache). `param` is the query
    * parameter holding the comma-separated ids, `key` the record field that holds each id.

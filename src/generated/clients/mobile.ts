@@ -262,6 +262,13 @@ export type Role =
   /** An ordinary signed-in user. */
   | 'USER';
 
+/** What can be listened to: over WebSocket (graphql-ws) or server-sent events (graphql-sse) on /graphql. */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Each new notification of the caller, as the notifications service publishes it, in order. */
+  notificationAdded: Notification;
+};
+
 /** A person with an account (users service). */
 export type User = {
   __typename?: 'User';

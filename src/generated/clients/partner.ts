@@ -245,6 +245,13 @@ export type Stock = {
   warehouse: Scalars['String']['output'];
 };
 
+/** What can be listened to: over WebSocket (graphql-ws) or server-sent events (graphql-sse) on /graphql. */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Each new notification of the caller, as the notifications service publishes it, in order. */
+  notificationAdded: Notification;
+};
+
 /** A person with an account (users service). */
 export type User = {
   __typename?: 'User';

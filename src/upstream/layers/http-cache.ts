@@ -35,6 +35,8 @@ export function httpCacheLayer(
 ): Layer {
   return (next) => async (exchange) => {
     const { service, request, ctx } = exchange;
+    // A stream (an event stream, a proxied body) is nobody's to keep.
+    if (request.stream) return next(exchange);
     const cacheable = store && request.method === 'GET' && !(entityCacheAbove && request.entities);
     const key = `${service} ${request.path}${queryString(request.query)}`;
     let variants: StoredAnswer[] | undefined;

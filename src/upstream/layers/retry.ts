@@ -52,6 +52,8 @@ export function retryLayer(options: RetryOptions): Layer {
           options.budget.tryAcquire();
         if (!retryable) throw failure;
         options.onRetry?.();
+        // A passed-through answer of the failed attempt is not passed on: its body is let go.
+        failure.answer?.body?.destroy();
         await sleep(delay);
         exchange = { ...first, retry: retry + 1, avoid: exchange.replica, replica: undefined };
       }

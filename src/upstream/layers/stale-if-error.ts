@@ -38,7 +38,8 @@ export function staleIfErrorLayer(
 ): Layer {
   return (next) => async (exchange) => {
     const { request, service, ctx } = exchange;
-    if (request.method !== 'GET' || (entityCacheAbove && request.entities)) return next(exchange);
+    if (request.method !== 'GET' || request.stream || (entityCacheAbove && request.entities))
+      return next(exchange);
     const key = `${service} ${request.path}${queryString(request.query)}`;
     try {
       const answer = await next(exchange);

@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import { ErrorCode } from '../../errors.js';
 import { mapTransportError, type UpstreamFailure, upstreamFailure } from '../errors.js';
 import type { Answer, Dispatch, Exchange } from '../exchange.js';
@@ -48,6 +48,7 @@ export function httpTransport(maxResponseBytes: number): Dispatch {
         signal: exchange.signal,
       });
       const status = response.statusCode;
+      if (request.stream) return streamed(service, response, request.passThrough === true);
       const text = await readBounded(service, response, maxResponseBytes);
       if (status >= 500) {
         throw upstreamFailure(
@@ -73,6 +74,42 @@ export function httpTransport(maxResponseBytes: number): Dispatch {
       throw mapTransportError(service, error, exchange.budgetMs ?? 0, exchange.ctx.signal?.aborted === true);
     }
   };
+}
+
+/**
+ * A streamed answer, handed over with its body unread. A 5xx is still the service's failure (its
+ * breaker counts it, a read may be retried): with `passThrough` (a proxied route) the failure
+ * carries the answer, so the caller can pass it on as it is; otherwise its body is dropped. Other
+ * non-2xx answers are refusals, unless passed through.
+ */
+async function streamed(
+  service: string,
+  response: Dispatcher.ResponseData,
+  passThrough: boolean,
+): Promise<Answer> {
+  const status = response.statusCode;
+  const answer: Answer = {
+    value: undefined,
+    status,
+    headers: response.headers,
+    bytes: 0,
+    body: response.body,
+  };
+  if (status >= 500) {
+    const failure = upstreamFailure(
+      service,
+      ErrorCode.UPSTREAM_ERROR,
+      `${service} failed with HTTP ${status}`,
+      'error',
+      status,
+    );
+    if (passThrough) failure.answer = answer;
+    else await response.body.dump();
+    throw failure;
+  }
+  if (passThrough || (status >= 200 && status < 300)) return answer;
+  await response.body.dump();
+  throw refused(service, status, undefined);
 }
 
 function refused(service: string, status: number, message: string | undefined): UpstreamFailure {
