@@ -106,6 +106,14 @@ const curl = (headers: string[], query: string) =>
     `-d '${JSON.stringify({ query })}'`,
   ].join(' \\\n    ');
 
+const subscription = 'subscription { notificationAdded { id kind message createdAt } }';
+const sseCurl = [
+  `curl -sN ${url} -H 'content-type: application/json' -H 'accept: text/event-stream'`,
+  `-H 'authorization: Bearer ${u2}'`,
+  `-d '${JSON.stringify({ query: subscription })}'`,
+].join(' \\\n    ');
+const wsScript = `node --input-type=module -e "import { createClient } from 'graphql-ws'; import WebSocket from 'ws'; const client = createClient({ url: '${url.replace(/^http/, 'ws')}', webSocketImpl: WebSocket, connectionParams: { authorization: 'Bearer ${u2}' } }); for await (const result of client.iterate({ query: '${subscription}' })) console.log(JSON.stringify(result));"`;
+
 process.stdout.write(`
 Switchboard demo is running.
 
@@ -131,6 +139,14 @@ Example mobile query (a compact dashboard and product cards):
 
 Example partner query (the catalogue with stock from the inventory service):
   ${curl([clientHeader('partner')], partnerQuery)}
+
+Live notifications (subscriptions), as u2. Subscribe over server-sent events:
+  ${sseCurl}
+or over WebSocket (graphql-ws), from this folder:
+  ${wsScript}
+then create a notification for u2 (placing an order as u2 creates an ORDER one):
+  curl -s ${services.urls.notifications}/notifications -H 'content-type: application/json' \\
+    -d '{"userId":"u2","kind":"SYSTEM","message":"Hello from the demo"}'
 
 Press Ctrl+C to stop.
 `);

@@ -53,8 +53,8 @@ export function createEventQueue<T>(options: {
     end(last) {
       if (ended) return;
       ended = true;
-      // The last word goes after what is already waiting, and the rest is let go: the consumer
-      // is told at once why it ends.
+      // What was waiting is let go and the last word comes next: the consumer is told at once
+      // why it ends, instead of after a backlog it could not keep up with.
       events.length = 0;
       if (last !== undefined) deliver(last);
       if (waiting) {

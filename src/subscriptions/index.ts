@@ -45,6 +45,7 @@ export function registerSubscriptions(
   });
   const service = createSubscriptionService({ ...deps, hub });
   const wss = registerWebSocket(app, {
+    logger,
     authenticator: deps.authenticator,
     service,
     config: deps.config,
@@ -53,6 +54,7 @@ export function registerSubscriptions(
   return {
     eventStreamStage: createEventStreamStage({ authenticator: deps.authenticator, service }),
     async shutdown() {
+      service.endingAll('shutdown');
       for (const client of wss.clients) client.close(1001, 'Going away');
       hub.close();
       // Give the close frames and the final SSE events their moment on the wire.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ExecutionArgs, GraphQLError } from 'graphql';
+import type { DocumentNode, ExecutionArgs, GraphQLError, OperationDefinitionNode } from 'graphql';
 import type { Logger } from 'pino';
 import type { Identity } from '../auth/identity.js';
 import type { SubscriptionsConfig } from '../config/types.js';
@@ -25,9 +25,16 @@ export interface Session {
 /** A subscription as it runs: what ends it, and how it ended (for its log line). */
 export interface ActiveSubscription {
   readonly startedAt: number;
-  readonly operation: string | null;
+  operation: string | null;
   readonly subscribers: Subscriber[];
   ended?: string;
+}
+
+/** A subscription that passed the tier and the analysis. */
+interface Prepared {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  endpoint: Endpoint;
 }
 
 /** What a transport asks to run: a GraphQL-over-HTTP or graphql-ws subscribe payload. */
@@ -123,6 +130,35 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
           `at most ${config.maxPerUser} subscriptions per user (subscriptions.maxPerUser)`,
         );
       }
+      // The slot is taken before the first await: subscribe messages sent in one burst are
+      // checked one after another, never all against the same count.
+      const active: ActiveSubscription = { startedAt: performance.now(), operation: null, subscribers: [] };
+      session.subscriptions.set(id, active);
+      perUser.set(identity.userId, (perUser.get(identity.userId) ?? 0) + 1);
+      metrics.subscriptionsActive.inc({ transport: session.transport });
+      const prepared = await service.prepare(session, request);
+      if (Array.isArray(prepared)) {
+        active.ended = 'refused';
+        service.end(session, id, 'refused', { quiet: true });
+        return prepared;
+      }
+      // The connection may have closed while the tier was asked: then nothing may start.
+      if (session.subscriptions.get(id) !== active)
+        return refuse(ErrorCode.BAD_REQUEST, 'the connection closed');
+      const { document, operation, endpoint } = prepared as Prepared;
+      active.operation = operation.name?.value ?? null;
+      return {
+        schema: endpoint.schema,
+        document,
+        operationName: operation.name?.value,
+        variableValues: variablesOf(request.variables),
+        contextValue: contextFor(session, active, deps),
+      };
+    },
+
+    /** The tier and the operation's analysis: what to execute, or the errors to answer. */
+    async prepare(session: Session, request: SubscribeRequest): Promise<Prepared | readonly GraphQLError[]> {
+      const { identity } = session;
       const verdict = await deps.tiers.check(identity, session.clientIp, 1);
       if (verdict.retryAfterSeconds !== undefined) {
         metrics.rejections.inc({ reason: 'rate_limit' });
@@ -148,25 +184,11 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
           'only subscriptions are served here: send queries and mutations to POST /graphql',
         );
       }
-      const active: ActiveSubscription = {
-        startedAt: performance.now(),
-        operation: operation.name?.value ?? null,
-        subscribers: [],
-      };
-      session.subscriptions.set(id, active);
-      perUser.set(identity.userId, (perUser.get(identity.userId) ?? 0) + 1);
-      metrics.subscriptionsActive.inc({ transport: session.transport });
-      return {
-        schema: endpoint.schema,
-        document,
-        operationName: operation.name?.value,
-        variableValues: variablesOf(request.variables),
-        contextValue: contextFor(session, active, deps),
-      };
+      return { document, operation, endpoint };
     },
 
     /** A subscription ended (completed by either side, or failed): counters, and its log line. */
-    end(session: Session, id: string, reason: string) {
+    end(session: Session, id: string, reason: string, options: { quiet?: boolean } = {}) {
       const active = session.subscriptions.get(id);
       if (!active) return;
       session.subscriptions.delete(id);
@@ -176,6 +198,8 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
       if (left > 0) perUser.set(userId, left);
       else perUser.delete(userId);
       metrics.subscriptionsActive.dec({ transport: session.transport });
+      // A refused subscribe never ran: the caller has its error, and there is no life to log.
+      if (options.quiet) return;
       logger.info(
         {
           transport: session.transport,
@@ -192,6 +216,12 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
       for (const id of [...session.subscriptions.keys()]) service.end(session, id, reason);
       clearTimeout(session.expiry);
       sessions.delete(session);
+    },
+
+    /** Names why every open subscription is about to end (their log lines say it). */
+    endingAll(reason: string) {
+      for (const session of sessions)
+        for (const active of session.subscriptions.values()) active.ended ??= reason;
     },
 
     /** Sessions open now (the drain waits for them, tests look). */

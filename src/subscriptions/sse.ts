@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { GraphQLError } from 'graphql';
 import { createHandler } from 'graphql-sse/lib/use/fastify';
 import type { Authenticator } from '../auth/authenticate.js';
 import { ErrorCode, errorBody } from '../errors.js';
@@ -30,12 +31,9 @@ export function createEventStreamStage(deps: {
       const session = sessions.get(req.raw);
       if (!session) return [null, { status: 401, statusText: 'Unauthorized' }];
       const started = await service.start(session, 'sse', params);
-      if (Array.isArray(started)) {
-        return [
-          JSON.stringify({ errors: started }),
-          { status: 400, statusText: 'Bad Request', headers: { 'content-type': 'application/json' } },
-        ];
-      }
+      // A refusal (a limit, the tier, an invalid operation) is the stream's one result, coded like
+      // any GraphQL error, then `complete`: what graphql-sse clients read.
+      if (Array.isArray(started)) return { data: null, errors: started as GraphQLError[] };
       return started as never;
     },
     onComplete(_ctx, req) {

@@ -41,9 +41,22 @@ export function openUserStream(options: UserStreamOptions): UserStream {
   let current: { abort: AbortController; destroy(): void } | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
 
+  const context = (abort: AbortController) => ({
+    requestId: `stream-${randomUUID()}`,
+    clientName: 'switchboard',
+    userId,
+    userRole: 'USER',
+    deadline: performance.now() + openTimeoutMs,
+    signal: abort.signal,
+  });
+
   const connect = async () => {
     if (closed) return;
     const abort = new AbortController();
+    // Before the first event there is no id to resume from, so a drop then would lose what was
+    // created during the gap. The user's newest notification (when it has one) is the baseline:
+    // the stream starts right after it, and every reconnection has an id to send.
+    lastEventId ??= await newestNotificationId(abort);
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
     let openedAt = 0;
@@ -57,14 +70,7 @@ export function openUserStream(options: UserStreamOptions): UserStream {
           headers,
           timeoutMs: openTimeoutMs,
         },
-        {
-          requestId: `stream-${randomUUID()}`,
-          clientName: 'switchboard',
-          userId,
-          userRole: 'USER',
-          deadline: performance.now() + openTimeoutMs,
-          signal: abort.signal,
-        },
+        context(abort),
       );
       const body = answer.body!;
       current = { abort, destroy: () => body.destroy() };
@@ -100,6 +106,26 @@ export function openUserStream(options: UserStreamOptions): UserStream {
       retryTimer.unref();
     }
   };
+  /** The id of the user's newest notification; undefined when it has none or the call failed. */
+  const newestNotificationId = async (abort: AbortController): Promise<string | undefined> => {
+    try {
+      const list = await upstream.call<unknown[]>(
+        'notifications',
+        {
+          method: 'GET',
+          path: '/notifications',
+          query: { userIds: userId, limit: '1' },
+          timeoutMs: openTimeoutMs,
+        },
+        context(abort),
+      );
+      const newest = Array.isArray(list) ? list.find(isNotificationRecord) : undefined;
+      return newest?.userId === userId ? newest.id : undefined;
+    } catch {
+      return undefined; // the stream itself will fail and be retried, with this call before it
+    }
+  };
+
   void connect();
   return {
     close() {

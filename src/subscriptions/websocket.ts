@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { type Context, handleProtocols } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { Identity } from '../auth/identity.js';
@@ -36,6 +37,7 @@ function headersOf(payload: unknown): Record<string, string | undefined> {
 export function registerWebSocket(
   app: FastifyInstance,
   deps: {
+    logger: Logger;
     authenticator: Authenticator;
     service: SubscriptionService;
     config: SubscriptionsConfig;
@@ -56,7 +58,14 @@ export function registerWebSocket(
       );
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      wss.emit('connection', ws, request);
+      // ws has already closed the socket for a protocol error (1002) or an oversized message
+      // (1009). graphql-ws would also print it with console.error: a caller could flood stderr,
+      // so it is one debug line of ours instead.
+      ws.removeAllListeners('error');
+      ws.on('error', (error) => deps.logger.debug({ err: error.message }, 'WebSocket protocol error'));
+    });
   });
 
   const authenticate = async (payload: unknown): Promise<Identity | undefined> => {
