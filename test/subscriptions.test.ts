@@ -237,6 +237,29 @@ describe('subscriptions', () => {
     await client.dispose();
   });
 
+  it('keeps subscriptions open through an outage of the notifications service, and resumes after it', async () => {
+    const client = wsClient(stack.url, { authorization: `Bearer ${await tokenFor('u17')}` });
+    const sub = client.subscribe();
+    await until(() => stack.services.notificationEvents.count('u17') === 1);
+    const before = streamRequests().length;
+    stack.services.setFault('notifications', { kind: 'status', status: 503 });
+    stack.services.notificationEvents.dropAll();
+    // At least two failed reopenings (503) while the subscription stays open.
+    await until(() => streamRequests().length >= before + 2, 15_000, 'the reopenings');
+    expect(sub.errors).toEqual([]);
+    stack.services.setFault('notifications', null);
+    await until(
+      () => stack.services.notificationEvents.count('u17') === 1,
+      20_000,
+      'the stream to come back',
+    );
+    const after = await postNotification(stack.services, 'u17', 'after the outage');
+    await sub.waitFor(1);
+    expect(sub.data.map((n) => n.id)).toEqual([after.id]);
+    sub.stop();
+    await client.dispose();
+  });
+
   it('holds subscriptions.maxPerConnection and maxPerUser', async () => {
     const token = `Bearer ${await tokenFor('u12')}`;
     const socket = await rawSocket(stack.url);
