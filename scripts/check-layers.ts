@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 /** Top to bottom; a node may import from nodes in later groups only. */
 export const layers: readonly (readonly string[])[] = [
   ['cli'],
+  ['cluster'],
   ['demo'],
   ['gateway'],
   ['http', 'pipeline', 'subscriptions'],

@@ -1,23 +1,35 @@
 #!/usr/bin/env node
 // The gateway alone, in front of real services: `switchboard --config FILE`.
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
+import { readUsableCpus } from './cluster/cpus.js';
+import { clusterMetricsReader } from './cluster/metrics.js';
+import { runPrimary } from './cluster/primary.js';
 import { ConfigError, loadConfig } from './config/load.js';
+import type { GatewayConfig } from './config/types.js';
 import type { Gateway } from './gateway.js';
 import { createLogger } from './logger.js';
 
-const usage = `Usage: switchboard [--config FILE]
+const usage = `Usage: switchboard [--config FILE] [--workers N|auto]
 
 Starts the Switchboard GraphQL gateway. Every setting has a default; the four service URLs
 must come from the config file or from USERS_URL, ORDERS_URL, NOTIFICATIONS_URL, PRODUCTS_URL.
+--workers runs N processes on one port (auto: the CPUs this process may use, cgroup quota included);
+it overrides server.workers.
 See README.md "Configuration".`;
 
 /** Parses argv, loads the config, starts the gateway; exits non-zero with a clear message on failure. */
 export async function main(argv: string[]): Promise<void> {
   let file: string | undefined;
+  let workersFlag: string | undefined;
   try {
     const { values } = parseArgs({
       args: argv,
-      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        config: { type: 'string', short: 'c' },
+        workers: { type: 'string', short: 'w' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
       allowPositionals: false,
     });
@@ -26,6 +38,10 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     file = values.config;
+    workersFlag = values.workers;
+    if (workersFlag !== undefined && workersFlag !== 'auto' && !/^[1-9]\d{0,2}$/.test(workersFlag)) {
+      throw new Error(`--workers must be a whole number from 1 to 999, or auto; got "${workersFlag}"`);
+    }
   } catch (error: unknown) {
     fail(`${(error as Error).message}\n\n${usage}`, 2);
   }
@@ -39,7 +55,22 @@ export async function main(argv: string[]): Promise<void> {
   }
   const { config, warnings } = loaded;
   const logger = createLogger(config.log.level);
-  for (const warning of warnings) logger.warn(warning);
+  // Workers have loaded the same file: the primary has already said what was wrong with it.
+  if (cluster.isPrimary) for (const warning of warnings) logger.warn(warning);
+
+  const workers = cluster.isPrimary ? workerCount(workersFlag ?? config.server.workers) : 1;
+  if (workers > 1) {
+    const refusal = sharedStateProblem(config, workers);
+    if (refusal) fail(refusal, 1);
+    if (config.rateLimits.store === 'memory') {
+      logger.warn(
+        { workers },
+        'rateLimits.store is memory with several workers: each worker counts its own limits, caches and persisted queries',
+      );
+    }
+    runPrimary({ workers, logger, graceMs: config.server.shutdownGraceMs });
+    return;
+  }
 
   let gateway: Gateway;
   try {
@@ -48,7 +79,11 @@ export async function main(argv: string[]): Promise<void> {
     const { createGateway } = await import('./gateway.js');
     // SWITCHBOARD_ENGINE=graphql-js runs every operation on graphql-js alone (the executor's A/B).
     const engine = process.env.SWITCHBOARD_ENGINE === 'graphql-js' ? 'graphql-js' : 'graphql-jit';
-    gateway = await createGateway(config, { logger, engine });
+    gateway = await createGateway(config, {
+      logger,
+      engine,
+      clusterMetrics: cluster.isWorker ? clusterMetricsReader : undefined,
+    });
     const address = await gateway.listen();
     logger.info({ url: `${address}/graphql` }, 'switchboard is ready');
   } catch (error) {
@@ -90,6 +125,22 @@ function onShutdownSignal(gateway: Gateway, graceMs: number, logger: ReturnType<
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+}
+
+/** `auto` is the CPUs this process may use (the container's quota first); a number is itself. */
+function workerCount(setting: number | string): number {
+  return setting === 'auto' ? readUsableCpus() : Number(setting);
+}
+
+/**
+ * Several processes share nothing in memory: rate limits, persisted queries and caches must be in
+ * Redis, or each process would hold its own and a limit of 100 would allow 100 per worker.
+ * Without Redis that is refused, unless the operator said `rateLimits.store: memory` knowingly.
+ */
+function sharedStateProblem(config: GatewayConfig, workers: number): string | undefined {
+  if (config.redis.url || (config.rateLimits.store === 'memory' && config.rateLimits.storeExplicit))
+    return undefined;
+  return `${workers} workers need shared state: set redis.url (REDIS_URL) so limits, persisted queries and caches hold across them, or set rateLimits.store: memory to accept per-worker limits`;
 }
 
 function fail(message: string, exitCode: number): never {

@@ -2,6 +2,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createResponseCache } from './cache/response-cache.js';
 import { createCacheStores } from './cache/stores.js';
@@ -43,6 +44,11 @@ export interface GatewayOptions {
   tracingExporter?: SpanExporter;
   /** The execution engine (default graphql-jit; tests compare both). */
   engine?: Engine;
+  /**
+   * In a worker of `--workers N`: what /metrics answers instead of this process's registry alone
+   * (every worker's metrics, collected by the primary).
+   */
+  clusterMetrics?: (registry: Registry) => () => Promise<{ text: string; scope: 'cluster' | 'worker' }>;
 }
 
 /** Builds the gateway from a validated config. Nothing listens until `listen()`. */
@@ -121,7 +127,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     onRefused: (reason) => metrics.rejections.inc({ reason }),
   });
 
-  const app = await createHttpServer({ config, metrics, logger, readiness, tracing });
+  const app = await createHttpServer({
+    config,
+    metrics,
+    logger,
+    readiness,
+    tracing,
+    readMetrics: options.clusterMetrics?.(metrics.registry),
+  });
   // One endpoint (analyzer and Apollo server) per distinct schema, built now: a request only
   // picks one, so validation, execution and introspection see only its client's.
   const endpoints = new Map<GraphQLSchema, Endpoint>();

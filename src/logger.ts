@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import type { GatewayConfig } from './config/types.js';
 
@@ -7,7 +8,8 @@ export function createLogger(level: GatewayConfig['log']['level'], destination?:
     {
       level,
       // 'name', not 'service': upstream failure lines carry the failed service as 'service'.
-      base: { name: 'switchboard' },
+      // A worker of `--workers N` says which process it is, so a line can be traced to its worker.
+      base: cluster.isWorker ? { name: 'switchboard', pid: process.pid } : { name: 'switchboard' },
       redact: {
         paths: [
           'req.headers.authorization',

@@ -21,6 +21,8 @@ export interface HttpServerDeps {
   readiness: Readiness;
   /** Absent when tracing is off: then no tracing hook is registered at all. */
   tracing?: Tracing;
+  /** What /metrics answers when this process is one worker of several (default: its own registry). */
+  readMetrics?: () => Promise<{ text: string; scope: 'cluster' | 'worker' }>;
 }
 
 /**
@@ -82,9 +84,14 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<FastifyIns
   if (deps.tracing) registerRequestTracing(app);
 
   registerHealthRoutes(app, deps.readiness);
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
+  const readMetrics =
+    deps.readMetrics ?? (async () => ({ text: await metrics.registry.metrics(), scope: 'worker' as const }));
+  app.get('/metrics', async (_request, reply) => {
+    const { text, scope } = await readMetrics();
+    // With workers, `worker` says the primary could not collect the others: these figures are partial.
+    if (deps.readMetrics) reply.header('x-switchboard-metrics-scope', scope);
+    return reply.type(metrics.registry.contentType).send(text);
+  });
 
   return app;
 }
