@@ -37,7 +37,7 @@ export function newestFirst<T extends { createdAt: string }>(records: T[]): T[] 
   return records.sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
 }
 
-/** The upstream records the dashboard reads (upstreams.openapi.yaml), only the fields used. */
+/** The upstream records the dashboard reads (docs/upstreams.openapi.yaml), only the fields used. */
 export interface Money {
   amount: number;
   currency: string;

@@ -52,14 +52,14 @@ function defaultOf(node: Node): string {
   return `\`${JSON.stringify(node.default)}\``;
 }
 
-const escape = (text: string) => text.replace(/\|/g, '\\|');
+const escapePipes = (text: string) => text.replace(/\|/g, '\\|');
 
 /** One row per leaf key (and per map of objects, whose entries are described below it). */
 function rows(node: Node, path: string, out: string[]): void {
   // An object with a description of its own (a header transform) is one row: its keys together.
   if (node.type === 'object' && node.properties && node.description) {
     out.push(
-      `| \`${path}\` | \`{ ${Object.keys(node.properties).join(', ')} }\` | | ${escape(node.description)} |`,
+      `| \`${path}\` | \`{ ${Object.keys(node.properties).join(', ')} }\` | | ${escapePipes(node.description)} |`,
     );
     return;
   }
@@ -73,17 +73,17 @@ function rows(node: Node, path: string, out: string[]): void {
       ? (Object.values(node.patternProperties ?? {})[0] ?? node.additionalProperties)
       : undefined;
   if (entry && typeof entry === 'object' && entry.type === 'object' && entry.properties) {
-    out.push(`| \`${path}.<name>\` | map | ${defaultOf(node)} | ${escape(node.description ?? '')} |`);
+    out.push(`| \`${path}.<name>\` | map | ${defaultOf(node)} | ${escapePipes(node.description ?? '')} |`);
     rows(entry, `${path}.<name>`, out);
     return;
   }
   if (node.type === 'array' && node.items?.type === 'object' && node.items.properties) {
-    out.push(`| \`${path}\` | list | ${defaultOf(node)} | ${escape(node.description ?? '')} |`);
+    out.push(`| \`${path}\` | list | ${defaultOf(node)} | ${escapePipes(node.description ?? '')} |`);
     rows(node.items, `${path}[]`, out);
     return;
   }
   out.push(
-    `| \`${path}\` | ${escape(typeOf(node))} | ${escape(defaultOf(node))} | ${escape(node.description ?? '')} |`,
+    `| \`${path}\` | ${escapePipes(typeOf(node))} | ${escapePipes(defaultOf(node))} | ${escapePipes(node.description ?? '')} |`,
   );
 }
 

@@ -16,7 +16,7 @@ Starts the Switchboard GraphQL gateway. Every setting has a default; the four se
 must come from the config file or from USERS_URL, ORDERS_URL, NOTIFICATIONS_URL, PRODUCTS_URL.
 --workers runs N processes on one port (auto: the CPUs this process may use, cgroup quota included);
 it overrides server.workers.
-See README.md "Configuration".`;
+See docs/configuration.md.`;
 
 /** Parses argv, loads the config, starts the gateway; exits non-zero with a clear message on failure. */
 export async function main(argv: string[]): Promise<void> {

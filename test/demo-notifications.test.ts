@@ -145,7 +145,7 @@ describe('placing an order through the gateway', () => {
       'mutation { placeOrder(input: { items: [{ productId: "p1", quantity: 1 }] }) { id } }',
       { token },
     );
-    const orderId = (placed.body.data?.placeOrder as { id: string }).id;
+    const orderId = (placed.body.data as { placeOrder: { id: string } }).placeOrder.id;
     await sub.waitFor(1);
     expect(sub.data[0]).toMatchObject({ kind: 'ORDER', message: `Order ${orderId} was placed.` });
     const posted = stack.services

@@ -16,6 +16,7 @@ const run = promisify(execFile);
 type Resource = {
   kind: string;
   metadata: { name: string; labels?: Record<string, string> };
+  // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are walked by path, as YAML
   [key: string]: any;
 };
 
@@ -111,7 +112,10 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       expect(container.resources[kind].cpu).toBeDefined();
       expect(container.resources[kind].memory).toBeDefined();
     }
-    const configFile = container.args[container.args.indexOf('--config') + 1];
+    // The pod runs the image's own command: no command or args of its own.
+    expect(container.command).toBeUndefined();
+    expect(container.args).toBeUndefined();
+    const configFile = startCommand().at(-1)!;
     const mount = container.volumeMounts.find((m: { mountPath: string }) =>
       configFile.startsWith(`${m.mountPath}/`),
     );
@@ -131,6 +135,11 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     const hpa = find(base, 'HorizontalPodAutoscaler')!;
     expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'switchboard' });
     expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+    // The HPA owns the count: a fixed one in the Deployment would reset it on every apply.
+    expect(deployment.spec.replicas).toBeUndefined();
+    expect(deployment.spec.template.spec.topologySpreadConstraints[0].labelSelector.matchLabels).toEqual(
+      podLabels,
+    );
     expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
   });
 

@@ -10,7 +10,7 @@ import { type TempConfig, writeTempConfig } from './helpers/temp-config.js';
 const webApiKey = 'web-key-for-header-tests-0123456789';
 const bodyLimitBytes = 4096;
 
-/** The contract's allow-list (CONTRACT.md "Upstream calls"). */
+/** The contract's allow-list (docs/upstreams.md "What the gateway sends"). */
 const allowList = ['x-request-id', 'traceparent', 'x-client-name', 'x-user-id', 'x-user-role'];
 /** What an HTTP client adds on its own to carry a request. */
 const transportHeaders = ['host', 'connection', 'accept', 'content-type', 'content-length'];

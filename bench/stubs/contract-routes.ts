@@ -1,4 +1,4 @@
-// The GETs of the upstream contract (upstreams.openapi.yaml) over the prepared data, with the
+// The GETs of the upstream contract (docs/upstreams.openapi.yaml) over the prepared data, with the
 // demo services' validation (src/demo/request-input.ts): a missing or empty id list, more than
 // 100 ids, a limit out of range or an unreadOnly other than true/false is a 400 with the
 // contract's `{"error": …}`. Batch answers list records in reverse order of the (deduplicated)

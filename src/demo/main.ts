@@ -15,7 +15,7 @@ if (!Number.isInteger(latencyMs) || latencyMs < 0) {
   process.exit(2);
 }
 
-// The demo services sit where upstreams.openapi.yaml and inventory.openapi.yaml say (4001…4007)
+// The demo services sit where docs/upstreams.openapi.yaml and inventory.openapi.yaml say (4001…4007)
 // unless DEMO_PORTS=random.
 const fixedPorts = env.DEMO_PORTS !== 'random';
 const services = await startDemoServices({

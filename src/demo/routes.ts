@@ -16,7 +16,7 @@ import {
   requiredHeader,
 } from './request-input.js';
 
-/** The contract's four services (upstreams.openapi.yaml). */
+/** The contract's four services (docs/upstreams.openapi.yaml). */
 export type DemoServiceName = 'users' | 'orders' | 'notifications' | 'products';
 /** Every demo server: the contract's services plus `inventory`, which only client schemas call. */
 export type DemoServerName = DemoServiceName | 'inventory';

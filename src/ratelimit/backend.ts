@@ -22,7 +22,7 @@ export interface LogDecision {
 /**
  * Where limits are counted. Each decision checks and records in ONE atomic step: reading then
  * writing in two steps lets concurrent requests all see the old count (graphql-rate-limit's
- * bundled stores do exactly that, see STACK-NOTES). Rejected requests are not recorded, so a
+ * bundled stores do exactly that). Rejected requests are not recorded, so a
  * client that keeps retrying is not locked out beyond the window.
  */
 export interface RateLimitBackend {

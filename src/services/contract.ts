@@ -8,7 +8,7 @@ import type {
 } from './models.js';
 import { isTimestamp } from './timestamps.js';
 
-/** Whether one record has the shape upstreams.openapi.yaml promises for it. */
+/** Whether one record has the shape docs/upstreams.openapi.yaml promises for it. */
 export type RecordGuard<T> = (value: unknown) => value is T;
 
 // Each guard checks every field the schema can expose, with the GraphQL type it will be

@@ -1,4 +1,4 @@
-// The shapes the REST services answer with (upstreams.openapi.yaml). Resolvers receive these
+// The shapes the REST services answer with (docs/upstreams.openapi.yaml). Resolvers receive these
 // as parents; codegen maps the GraphQL types onto them (codegen.yml `mappers`).
 
 /** Money as the services send it: integer minor units plus an ISO 4217 code. */
