@@ -12,7 +12,9 @@ export interface BenchOptions {
   scenarioIds: ScenarioId[];
   /** Overrides every scenario's own modes when given. */
   modes?: UserModeId[];
+  /** Given with --targets, or R, N, G (a scenario's defaultTargets may add G2). */
   targets: TargetName[];
+  targetsGiven: boolean;
   connections: number;
   warmupSeconds: number;
   durationSeconds: number;
@@ -93,10 +95,11 @@ export function parseOptions(argv: string[]): BenchOptions {
     ...(flags.modes ? { modes: list('modes', flags.modes, ['fresh', 'session'] as const) } : {}),
     targets: list(
       'targets',
-      flags.targets ?? (profile ? 'G' : Object.keys(targetSpecs).join(',')),
+      flags.targets ?? (profile ? 'G' : 'R,N,G'),
       Object.keys(targetSpecs) as TargetName[],
       true,
     ),
+    targetsGiven: flags.targets !== undefined,
     connections: number('connections', 50, 1),
     warmupSeconds: number('warmup', quick ? 2 : 3, 0, false),
     durationSeconds: number('duration', quick ? 5 : 10, 1, false),

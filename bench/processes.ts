@@ -2,7 +2,7 @@
 // the server) on the compiled JavaScript (build.ts), readiness, /proc sampling, and a registry so
 // that every child is killed at the end, on error and on SIGINT/SIGTERM.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A server under test or the demo services. */
@@ -137,10 +137,35 @@ function tail(child: Child): string {
 
 /** utime + stime of a process, in clock ticks (/proc/<pid>/stat fields 14 and 15). */
 export function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) may contain spaces and parentheses: count from the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+  // A target with workers (node:cluster) is a tree: the primary and every worker count.
+  return processTree(pid).reduce((sum, each) => sum + ownCpuTicks(each), 0);
+}
+
+function ownCpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: count from the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0; // it exited meanwhile
+  }
+}
+
+/** `pid` and its descendants, from /proc/<pid>/task/<tid>/children. */
+export function processTree(pid: number): number[] {
+  const all = [pid];
+  for (let i = 0; i < all.length; i += 1) {
+    try {
+      for (const task of readdirSync(`/proc/${all[i]}/task`)) {
+        const children = readFileSync(`/proc/${all[i]}/task/${task}/children`, 'utf8').trim();
+        if (children) all.push(...children.split(/\s+/).map(Number));
+      }
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return all;
 }
 
 /** Busy clock ticks of the whole machine, all CPUs (/proc/stat: user nice system irq softirq steal). */
@@ -155,8 +180,17 @@ export const ticksPerSecond = 100;
 
 /** Peak resident set size (VmHWM) in kB. */
 export function peakRssKb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN);
+  // Summed over the process tree: a target with workers holds memory in each of them.
+  let total = 0;
+  for (const each of processTree(pid)) {
+    try {
+      const status = readFileSync(`/proc/${each}/status`, 'utf8');
+      total += Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the child is gone. */

@@ -49,6 +49,8 @@ export interface ScenarioResult {
   targets: Partial<Record<TargetName, TargetSummary>>;
   ratios: {
     throughputGR?: number;
+    /** G with 2 workers against R (S1 only, by default). */
+    throughputG2R?: number;
     throughputGN?: number;
     cpuGR?: number;
     p99GMinusRMs?: number;
@@ -122,9 +124,10 @@ export function summarise(target: TargetName, rounds: Measurement[], peakRssKb: 
 
 /** G against R and N; at a fixed arrival rate throughput ratios say nothing and are left out. */
 export function ratios(targets: ScenarioResult['targets'], fixedRate: boolean): ScenarioResult['ratios'] {
-  const { R, N, G } = targets;
+  const { R, N, G, G2 } = targets;
   if (!G) return {};
   return {
+    ...(G2 && R && !fixedRate ? { throughputG2R: G2.requestsPerSecond / R.requestsPerSecond } : {}),
     ...(R
       ? {
           ...(fixedRate ? {} : { throughputGR: G.requestsPerSecond / R.requestsPerSecond }),

@@ -39,8 +39,8 @@ function measurementsTable(report: RunReport): string[] {
 
 function ratiosTable(report: RunReport): string[] {
   const lines = [
-    '| run | G/R req/s | G/N req/s | G/R CPU per request | G p99 − R p99 (ms) | arrival rate asked (S4) |',
-    '| --- | ---: | ---: | ---: | ---: | --- |',
+    '| run | G/R req/s | G2/R req/s | G/N req/s | G/R CPU per request | G p99 − R p99 (ms) | arrival rate asked (S4) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const s of report.scenarios) {
     const r = s.ratios;
@@ -51,7 +51,7 @@ function ratiosTable(report: RunReport): string[] {
           .join(', ')}`
       : '';
     lines.push(
-      `| ${s.key} | ${f2(r.throughputGR)} | ${f2(r.throughputGN)} | ${f2(r.cpuGR)} | ${f1(r.p99GMinusRMs)} | ${rate} |`,
+      `| ${s.key} | ${f2(r.throughputGR)} | ${f2(r.throughputG2R)} | ${f2(r.throughputGN)} | ${f2(r.cpuGR)} | ${f1(r.p99GMinusRMs)} | ${rate} |`,
     );
   }
   return lines;

@@ -14,7 +14,8 @@
 //   --users N (100000: u2…u<N+1>, JWTs signed before load)  --session-reuse N (20: requests per
 //   token in session mode)  --rounds N  --warmup SECONDS  --duration SECONDS  --connections N (50)
 //   --gate-users N (users every server is compared on before load; 1000, 100 with --quick)
-//   --heap-seconds N (60, 10 with --quick; 0 skips the heap check)  --targets R,N,G
+//   --heap-seconds N (60, 10 with --quick; 0 skips the heap check)  --targets R,N,G,G2 (default
+//   R,N,G, and G2 too in S1)
 //   --upstreams stubs|demo (demo: the demo services instead of the stubs, at most 999 users)
 //   --no-write (leave results/ and RESULTS.md alone)
 //

@@ -41,6 +41,7 @@ export async function runScenario(
   const { options, log, users } = context;
   const key = `${scenario.id} ${mode}`;
   const reuse = mode === 'session' ? options.sessionReuse : 1;
+  const targets = options.targetsGiven ? options.targets : (scenario.defaultTargets ?? options.targets);
   log(`\n${key}: ${scenario.title}; ${mode === 'fresh' ? 'a new user per request' : `each token ×${reuse}`}`);
   let phaseStart = Date.now();
   const elapsed = () => {
@@ -51,12 +52,12 @@ export async function runScenario(
   const stack = await startScenarioStack(scenario, {
     dir: context.dir,
     build: context.build,
-    targets: options.targets,
+    targets,
     upstreams: options.upstreams,
     userCount: users.length + 1,
   });
   log(
-    `  started the ${options.upstreams === 'stubs' ? 'upstream stubs' : 'demo services'} and ${options.targets.join(', ')} (${elapsed()})`,
+    `  started the ${options.upstreams === 'stubs' ? 'upstream stubs' : 'demo services'} and ${targets.join(', ')} (${elapsed()})`,
   );
   try {
     if (context.checkStubs && options.upstreams === 'stubs') {

@@ -1,6 +1,7 @@
 // The scenarios: what the upstreams do, how the gateway is configured, which user modes run by
 // default. A new scenario is one more entry here (and a ScenarioId); bench/README.md lists them.
 import { benchApiKey, benchSecret } from './dashboard.js';
+import type { TargetName } from './targets.js';
 import type { UserModeId } from './user-modes.js';
 
 export type ScenarioId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5';
@@ -27,6 +28,8 @@ export interface Scenario {
   rateShareOfGS2?: number;
   /** The user modes `npm run bench` runs it in (`--modes` overrides). */
   modes: UserModeId[];
+  /** Servers it runs when `--targets` is not given (default: all but G2, which S1 adds). */
+  defaultTargets?: TargetName[];
   /** G's heap check (heap-check.ts) runs after the rounds of this scenario's first mode. */
   heapCheck?: boolean;
 }
@@ -49,6 +52,8 @@ export const scenarios: Record<ScenarioId, Scenario> = {
     // The gateway's hardest case (a new user and token per request) and its common one.
     modes: ['fresh', 'session'],
     heapCheck: true,
+    // G with 2 workers beside the rest: what this 2-core machine serves with every core.
+    defaultTargets: ['R', 'N', 'G', 'G2'],
   },
   S2: {
     id: 'S2',

@@ -7,7 +7,7 @@ import type { Build } from './build.js';
 import { baseEnv, type Child, spawnNode, waitForHttp, waitForReady } from './processes.js';
 import { gatewayConfig, type Scenario, type UpstreamUrls } from './scenarios.js';
 
-export type TargetName = 'R' | 'N' | 'G';
+export type TargetName = 'R' | 'N' | 'G' | 'G2';
 
 /** A server under test, running. */
 export interface Target {
@@ -53,7 +53,12 @@ export const targetSpecs: Record<TargetName, TargetSpec> = {
   G: {
     name: 'G',
     title: 'Switchboard, compiled, with a generated config file',
-    start: startGateway,
+    start: (context) => startGateway(context, 'G', 1),
+  },
+  G2: {
+    name: 'G2',
+    title: 'Switchboard with `server.workers: 2` (node:cluster): what a 2-core machine serves',
+    start: (context) => startGateway(context, 'G2', 2),
   },
 };
 
@@ -72,17 +77,21 @@ async function startBenchServer(name: TargetName, script: string, context: Targe
  * G: src/cli.ts with a config file for the scenario, with --expose-gc and gateway-preload.ts
  * (exit with the bench; SIGUSR2 → forced GC and a heap line on stderr, for the heap check).
  */
-async function startGateway(context: TargetContext): Promise<Target> {
+async function startGateway(context: TargetContext, name: 'G' | 'G2', workers: number): Promise<Target> {
   const { scenario, build } = context;
   const port = await freePort();
-  const configFile = join(context.dir, `gateway-${scenario.id}.json`);
-  writeFileSync(configFile, JSON.stringify(gatewayConfig(scenario, context.urls, port), null, 2));
+  const configFile = join(context.dir, `gateway-${scenario.id}-${name}.json`);
+  const config = gatewayConfig(scenario, context.urls, port);
+  // Limits in memory, explicitly: the bench's quotas are never reached, so per-worker counting
+  // changes nothing, and a Redis would be one more process on the 2 CPUs.
+  (config.server as Record<string, unknown>).workers = workers;
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
   // Logs go to a file, as a deployment's would; a pipe read by the busy orchestrator could stall G.
-  const logFile = join(context.dir, `gateway-${scenario.id}-${Date.now()}.log`);
+  const logFile = join(context.dir, `gateway-${scenario.id}-${name}-${Date.now()}.log`);
   const log = openSync(logFile, 'w');
   let child: Child;
   try {
-    child = spawnNode('G', build.file('src/cli.ts'), {
+    child = spawnNode(name, build.file('src/cli.ts'), {
       nodeFlags: ['--expose-gc', ...context.nodeFlags],
       preloads: [
         build.file('bench/gateway-preload.ts'),
@@ -102,7 +111,7 @@ async function startGateway(context: TargetContext): Promise<Target> {
   context.started.push(child);
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(child, `${base}/ready`);
-  return { name: 'G', url: `${base}/graphql`, child, logFile };
+  return { name, url: `${base}/graphql`, child, logFile };
 }
 
 /** A port nothing listens on right now (the gateway takes its port from its config file). */
