@@ -15,6 +15,8 @@ export interface BenchOptions {
   /** Given with --targets, or R, N, G (a scenario's defaultTargets may add G2). */
   targets: TargetName[];
   targetsGiven: boolean;
+  /** The subscriptions scenario (`SUB` in --scenarios; part of a full run). */
+  subscriptions: boolean;
   connections: number;
   warmupSeconds: number;
   durationSeconds: number;
@@ -89,9 +91,11 @@ export function parseOptions(argv: string[]): BenchOptions {
     scenarioIds: list(
       'scenarios',
       flags.scenarios ?? (quick || profile ? 'S1' : Object.keys(scenarios).join(',')),
-      Object.keys(scenarios) as ScenarioId[],
+      [...Object.keys(scenarios), 'SUB'] as ScenarioId[],
       true,
-    ),
+    ).filter((id) => (id as string) !== 'SUB'),
+    subscriptions:
+      flags.scenarios === undefined ? !quick && !profile : /(^|,)\s*sub\s*(,|$)/i.test(flags.scenarios),
     ...(flags.modes ? { modes: list('modes', flags.modes, ['fresh', 'session'] as const) } : {}),
     targets: list(
       'targets',

@@ -163,6 +163,31 @@ export const goals: Goal[] = [
       };
     },
   },
+  {
+    goal: () => 'subscriptions: memory per idle subscription ≤ 20 KB (5,000 over 1,000 users)',
+    judge(report) {
+      const s = report.subscriptions;
+      if (!s) return undefined;
+      const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+      const worstBytes = Math.max(s.heapBytesPerSubscription, s.rssBytesPerSubscription);
+      return {
+        measured: `heap ${kb(s.heapBytesPerSubscription)}, RSS ${kb(s.rssBytesPerSubscription)} per subscription`,
+        status: verdict(worstBytes <= 20 * 1024),
+      };
+    },
+  },
+  {
+    goal: () => 'subscriptions: delivery p99 ≤ 50 ms at 1,000 events/s',
+    judge(report) {
+      const s = report.subscriptions;
+      if (!s) return undefined;
+      const lost = s.load.expectedDeliveries - s.load.delivered;
+      return {
+        measured: `p50 ${f1(s.load.p50Ms)} ms, p99 ${f1(s.load.p99Ms)} ms; ${s.load.delivered} of ${s.load.expectedDeliveries} delivered`,
+        status: verdict(s.load.p99Ms <= 50 && lost === 0),
+      };
+    },
+  },
 ];
 
 /** Every goal, judged. */

@@ -1,11 +1,13 @@
 // What a run produces: medians over rounds per target, the ratios, the heap check and the machine.
 // Turned into tables by results-markdown.ts and judged against the targets by goals.ts.
+
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import type { HeapCheck } from './heap-check.js';
 import type { Measurement } from './measure.js';
 import type { ScenarioId } from './scenarios.js';
 import type { UpstreamKind } from './stack.js';
+import type { SubscriptionsResult } from './subscriptions-run.js';
 import type { TargetName } from './targets.js';
 import type { UserModeId } from './user-modes.js';
 
@@ -78,6 +80,8 @@ export interface RunReport {
     heapSeconds: number;
   };
   scenarios: ScenarioResult[];
+  /** The subscriptions scenario (subscriptions-run.ts), when it ran. */
+  subscriptions?: SubscriptionsResult;
 }
 
 export const median = (values: number[]) => {

@@ -81,6 +81,20 @@ function heapLines(report: RunReport): string[] {
 }
 
 /** The results as Markdown: measurements, ratios, heap check, targets. */
+function subscriptionsTable(report: RunReport): string[] {
+  const s = report.subscriptions;
+  if (!s) return [];
+  const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+  const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+  return [
+    `Subscriptions: ${s.subscriptions.toLocaleString('en-US')} over ${s.users.toLocaleString('en-US')} users (${s.subscriptionsPerUser} per graphql-ws connection, ${s.upstreamStreams.toLocaleString('en-US')} upstream streams), opened in ${f1(s.openSeconds)} s; then ${s.load.eventsPerSecond.toLocaleString('en-US')} events/s for ${s.load.seconds} s.`,
+    '',
+    '| G heap before → idle, MB | G RSS before → idle, MB | heap KB/subscription | RSS KB/subscription | events | deliveries | p50 ms | p99 ms | max ms |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${mb(s.idle.heapBefore)} → ${mb(s.idle.heapAfter)} | ${mb(s.idle.rssBefore)} → ${mb(s.idle.rssAfter)} | ${kb(s.heapBytesPerSubscription)} | ${kb(s.rssBytesPerSubscription)} | ${s.load.emitted.toLocaleString('en-US')} | ${s.load.delivered.toLocaleString('en-US')} of ${s.load.expectedDeliveries.toLocaleString('en-US')} | ${f1(s.load.p50Ms)} | ${f1(s.load.p99Ms)} | ${f1(s.load.maxMs)} |`,
+  ];
+}
+
 export function tables(report: RunReport): string {
   return [
     ...measurementsTable(report),
@@ -88,6 +102,8 @@ export function tables(report: RunReport): string {
     ...ratiosTable(report),
     '',
     ...heapLines(report),
+    '',
+    ...subscriptionsTable(report),
     '',
     ...goalsTable(report),
   ].join('\n');

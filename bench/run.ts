@@ -5,6 +5,8 @@
 //   npm run bench                      S1 (fresh and session users) and S2–S5 (fresh), 3 rounds of
 //                                      R, N, G interleaved, 3 s warm-up + 10 s each, G's 60 s heap
 //                                      check after S1 fresh (~16 min)
+//   npm run bench -- --scenarios SUB  the subscriptions scenario alone (5,000 subscriptions over
+//                                      1,000 users, 1,000 events/s; part of a full run)
 //   npm run bench -- --quick           S1 fresh and session, 1 round, 2 s + 5 s, a 10 s heap check
 //                                      (a smoke test, about 1.5 min)
 //   npm run bench -- --profile         CPU profile of G under S1 (node --cpu-prof): top frames;
@@ -30,12 +32,13 @@ import { fileURLToPath } from 'node:url';
 import { type Build, buildForBench } from './build.js';
 import { type BenchOptions, parseOptions, UsageError } from './cli-options.js';
 import { GateError } from './correctness.js';
-import { killAllNow, stopAll } from './processes.js';
+import { type Child, killAllNow, stop, stopAll } from './processes.js';
 import { profileTargets } from './profile-run.js';
 import { machine, type RunReport } from './report.js';
 import { tables, writeResults } from './results-markdown.js';
 import { runScenario } from './scenario-run.js';
 import { scenarios } from './scenarios.js';
+import { runSubscriptions } from './subscriptions-run.js';
 import { type BenchUser, signTokens } from './user-modes.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -159,6 +162,24 @@ async function benchmark(users: BenchUser[], build: Build): Promise<void> {
         log,
       }),
     );
+  }
+  if (options.subscriptions) {
+    log('\nSUB: 5,000 subscriptions over 1,000 users, 1,000 events/s');
+    const started: Child[] = [];
+    try {
+      report.subscriptions = await runSubscriptions({
+        build,
+        dir,
+        users: 1_000,
+        perUser: 5,
+        eventsPerSecond: 1_000,
+        seconds: options.quick ? 5 : options.durationSeconds,
+        started,
+        log,
+      });
+    } finally {
+      await Promise.all(started.map((child) => stop(child)));
+    }
   }
   const failed = report.scenarios.some(
     (s) =>

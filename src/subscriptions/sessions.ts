@@ -243,15 +243,24 @@ function contextFor(
     clientName: session.identity.clientName,
     userId: session.identity.userId,
     userRole: session.identity.role,
-    // A subscription has no deadline; a field it resolves per event may call services for a minute at most.
-    deadline: performance.now() + 60_000,
+    // A subscription has no deadline of its own: each event's fields may call services for a
+    // minute at most, counted from when they ask (not from when the subscription began).
+    get deadline() {
+      return performance.now() + 60_000;
+    },
   };
+  let loaders: GraphQLContext['loaders'] | undefined;
   return {
     identity: session.identity,
     clientIp: session.clientIp,
     call,
     upstream: deps.upstream,
-    loaders: createLoaders(deps.upstream, call),
+    // Made on first use: a subscription whose events need no other service (notificationAdded)
+    // never pays for a set of DataLoaders, which is most of an idle subscription's memory.
+    get loaders() {
+      loaders ??= createLoaders(deps.upstream, call);
+      return loaders;
+    },
     subscriptions: {
       notifications(userId) {
         const subscriber = deps.hub.subscribe(userId);

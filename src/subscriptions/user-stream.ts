@@ -69,6 +69,7 @@ export function openUserStream(options: UserStreamOptions): UserStream {
           query: { userId },
           headers,
           timeoutMs: openTimeoutMs,
+          longLived: true,
         },
         context(abort),
       );

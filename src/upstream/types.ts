@@ -28,6 +28,12 @@ export interface UpstreamRequest {
   /** With `stream`: every status is an answer to pass on (a proxied route), a 5xx still a failure that carries it. */
   passThrough?: boolean;
   /**
+   * With `stream`: held open indefinitely (an event stream). It gets a connection outside the
+   * service's keep-alive pool: a thousand open streams must not take the `maxConnections`
+   * sockets that calls need, and an idle stream is not cut by the pool's body timeout.
+   */
+  longLived?: boolean;
+  /**
    * A batch look-up by id (`GET /products?ids=a,b`): its records may be cached one by one, and
    * a later batch asks only for the ids it lacks (the entity cache). `param` is the query
    * parameter holding the comma-separated ids, `key` the record field that holds each id.

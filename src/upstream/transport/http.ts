@@ -8,6 +8,8 @@ import { parseJson, readBounded, serviceMessageOf } from './read-body.js';
 /** One replica's keep-alive pool and the path prefix of its base URL (e.g. `/api`). */
 export interface HttpConnection {
   pool: Pool;
+  /** Long-lived streams' own connections (one each, as many as there are streams). */
+  streams: Pool;
   basePath: string;
   close(): Promise<void>;
 }
@@ -24,7 +26,17 @@ export function connectHttp(url: string, maxConnections: number): HttpConnection
     headersTimeout: 60_000,
     bodyTimeout: 60_000,
   });
-  return { pool, basePath: parsed.pathname.replace(/\/+$/, ''), close: () => pool.close() };
+  // Unbounded in number (the subscriptions' own limits bound them) and never timed out while
+  // open: an event stream is idle between events; the service's pings and a drop end it.
+  const streams = new Pool(parsed.origin, { connections: null, headersTimeout: 60_000, bodyTimeout: 0 });
+  return {
+    pool,
+    streams,
+    basePath: parsed.pathname.replace(/\/+$/, ''),
+    close: async () => {
+      await Promise.all([pool.close(), streams.destroy()]);
+    },
+  };
 }
 
 /**
@@ -37,7 +49,8 @@ export function httpTransport(maxResponseBytes: number): Dispatch {
     const { service, request } = exchange;
     const connection = (exchange.replica as Replica<HttpConnection>).connection;
     try {
-      const response = await connection.pool.request({
+      const pool = request.stream && request.longLived ? connection.streams : connection.pool;
+      const response = await pool.request({
         method: request.method,
         path: `${connection.basePath}${request.path}${queryString(request.query)}`,
         headers:
