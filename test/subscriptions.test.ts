@@ -522,3 +522,34 @@ describe('subscriptions: SIGTERM', () => {
     }
   }, 60_000);
 });
+
+describe('subscriptions: upstream connections', () => {
+  it('opens more users’ streams than the service’s maxConnections, and calls still get through', async () => {
+    // The URL stays a variable for the config loader to replace, as in an operator's file.
+    const url = '$' + '{NOTIFICATIONS_URL}';
+    const config = await writeTempConfig(
+      ['upstreams:', `  notifications: { urls: ["${url}"], maxConnections: 2 }`, ''].join('\n'),
+    );
+    const stack = await startStack({ configFile: config.file });
+    try {
+      const users = ['u1', 'u2', 'u3', 'u4', 'u5'];
+      const clients = await Promise.all(
+        users.map(async (u) => wsClient(stack.url, { authorization: `Bearer ${await tokenFor(u)}` })),
+      );
+      const subs = clients.map((client) => client.subscribe());
+      await until(() => stack.services.notificationEvents.count() === users.length, 10_000, 'every stream');
+      const answer = await stack.graphql('{ dashboard { notifications(limit: 1) { id } unreadCount } }', {
+        token: await tokenFor('u6'),
+      });
+      expect(answer.body.errors).toBeUndefined();
+      const sent = await postNotification(stack.services, 'u5', 'still delivered');
+      await subs[4]!.waitFor(1);
+      expect(subs[4]!.data[0]?.id).toBe(sent.id);
+      for (const sub of subs) sub.stop();
+      await Promise.all(clients.map((client) => client.dispose()));
+    } finally {
+      await stack.close();
+      await config.remove();
+    }
+  });
+});
