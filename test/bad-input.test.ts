@@ -57,3 +57,42 @@ describe("a caller's input that cannot form a request", () => {
     expect(stack.services.requests('orders').filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 });
+
+describe('ids are ids', () => {
+  it.each([['..'], ['.'], ['']])(
+    'markNotificationRead(id: %j) is BAD_USER_INPUT with no call (a path segment never climbs)',
+    async (id) => {
+      stack.services.clearRecords();
+      const answer = await stack.graphql('mutation ($id: ID!) { markNotificationRead(id: $id) { id } }', {
+        token: await tokenFor('u11'),
+        variables: { id },
+      });
+      expect(answer.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      // (An order placed above may still post its ORDER notification: only /read calls matter.)
+      const reads = stack.services.requests('notifications').filter((r) => r.path.endsWith('/read'));
+      expect(reads).toHaveLength(0);
+    },
+  );
+
+  it('an id with slashes or dots inside stays one encoded segment', async () => {
+    stack.services.clearRecords();
+    await stack.graphql('mutation { markNotificationRead(id: "../../users/u1") { id } }', {
+      token: await tokenFor('u11'),
+    });
+    expect(
+      stack.services
+        .requests('notifications')
+        .map((r) => r.path)
+        .filter((path) => path.endsWith('/read')),
+    ).toEqual(['/notifications/..%2F..%2Fusers%2Fu1/read']);
+  });
+
+  it('an id holding commas is one id: it names nothing, and fetches nothing else', async () => {
+    stack.services.clearRecords();
+    const answer = await stack.graphql('{ products(ids: ["p1", "p2,p3,p4"]) { id } }');
+    // As for any id that names nothing: null in its place.
+    expect(answer.body.data?.products).toEqual([{ id: 'p1' }, null]);
+    const asked = stack.services.requests('products').map((r) => r.query.ids);
+    expect(asked).toEqual(['p1']);
+  });
+});

@@ -3,6 +3,7 @@ import type { MutationResolvers } from '../generated/resolvers-types.js';
 import { expectRecord } from '../loaders/batch.js';
 import { isNotificationRecord, isOrderRecord } from '../services/contract.js';
 import { isUpstreamFailure } from '../upstream/errors.js';
+import { pathSegment } from '../upstream/path.js';
 
 /** A service's 4xx on a mutation is the caller's input: BAD_USER_INPUT with the service's words. */
 function asUserInputError(error: unknown): unknown {
@@ -58,12 +59,16 @@ export const Mutation: MutationResolvers = {
   },
 
   markNotificationRead: async (_parent, { id }, { call, upstream, loaders, onMutation }) => {
+    const segment = pathSegment(id);
+    if (segment === undefined) {
+      throw gatewayError(ErrorCode.BAD_USER_INPUT, 'id must be a notification id, not "", "." or ".."');
+    }
     try {
       const notification = expectRecord(
         'notifications',
         await upstream.call(
           'notifications',
-          { method: 'POST', path: `/notifications/${encodeURIComponent(id)}/read` },
+          { method: 'POST', path: `/notifications/${segment}/read` },
           call,
         ),
         isNotificationRecord,

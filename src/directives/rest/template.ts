@@ -2,6 +2,7 @@
  * `@rest` path templates: `/loyalty/{$parent.id}?currency={$args.currency}`. Compiled once at
  * start-up; rendering is a join over the parts, with each value URL-encoded.
  */
+import { isSegment } from '../../upstream/path.js';
 
 /** Where a placeholder's value comes from. */
 export interface Placeholder {
@@ -108,7 +109,7 @@ export function renderTemplate(template: PathTemplate, parent: unknown, args: un
     }
     const encoded = encodeValue(value);
     if (encoded === undefined) return { kind: 'missing' };
-    if (!inQuery && (encoded === '.' || encoded === '..' || encoded === '')) {
+    if (!inQuery && !isSegment(encoded)) {
       return { kind: 'unsafe', placeholder: part, reason: 'must be a path segment, not "", "." or ".."' };
     }
     out += encoded;
