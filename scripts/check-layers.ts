@@ -12,6 +12,7 @@ export const layers: readonly (readonly string[])[] = [
   ['cluster'],
   ['demo'],
   ['gateway'],
+  ['reload'],
   ['http', 'pipeline', 'subscriptions'],
   ['graphql'],
   ['clients'],

@@ -83,6 +83,7 @@ export async function main(argv: string[]): Promise<void> {
       logger,
       engine,
       clusterMetrics: cluster.isWorker ? clusterMetricsReader : undefined,
+      configSource: { file, env: process.env },
     });
     const address = await gateway.listen();
     logger.info({ url: `${address}/graphql` }, 'switchboard is ready');
@@ -98,6 +99,8 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   onShutdownSignal(gateway, config.server.shutdownGraceMs, logger);
+  // SIGHUP: re-read the config file and clients.dir; in-flight requests finish on the old one.
+  process.on('SIGHUP', () => void gateway.reload());
 }
 
 /** SIGTERM/SIGINT: stop taking traffic, let in-flight requests finish, exit 0 by the grace deadline. */

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { createAuthenticator } from './auth/authenticate.js';
+import { type Authenticator, createAuthenticator } from './auth/authenticate.js';
 import { createResponseCache } from './cache/response-cache.js';
 import { createCacheStores } from './cache/stores.js';
 import { buildVariants, composeVariants } from './clients/variants.js';
@@ -19,12 +19,15 @@ import { createTracing } from './observability/tracing.js';
 import { createApqStore } from './persisted/apq-store.js';
 import { createPersistedOperations } from './persisted/persisted-operations.js';
 import { loadTrustedDocuments } from './persisted/trusted-documents.js';
-import { registerGraphQLRoute } from './pipeline/index.js';
+import { createGraphQLStages, type GraphQLStages, registerGraphQLRoute } from './pipeline/index.js';
 import { createRateLimitBackend } from './ratelimit/index.js';
-import { createTierLimiter } from './ratelimit/tiers.js';
+import { createTierLimiter, type TierLimiter } from './ratelimit/tiers.js';
+import { createGenerationHolder } from './reload/holder.js';
+import { type ConfigSource, createReloader, type ReloadOutcome } from './reload/reloader.js';
+import { watchConfig } from './reload/watch.js';
 import { createRedisClient } from './stores/redis-client.js';
 import { registerSubscriptions } from './subscriptions/index.js';
-import { createUpstreamClient } from './upstream/client.js';
+import { createUpstreamClient, type UpstreamClient } from './upstream/client.js';
 import { transports } from './upstream/transport/index.js';
 
 /** A running-or-ready gateway: the composition root of every part. */
@@ -34,6 +37,11 @@ export interface Gateway {
   readiness: Readiness;
   /** Listens on the configured host and port (port 0 picks a free one); resolves with the base URL. */
   listen(): Promise<string>;
+  /**
+   * Re-reads the config source (SIGHUP): applied for requests that start from now on, or
+   * rejected (logged, the old config stays). Without a source, `config` is applied as given.
+   */
+  reload(config?: GatewayConfig): Promise<ReloadOutcome>;
   /** Stops taking traffic (`/ready` 503), lets in-flight requests finish, closes pools. */
   close(): Promise<void>;
 }
@@ -49,18 +57,30 @@ export interface GatewayOptions {
    * (every worker's metrics, collected by the primary).
    */
   clusterMetrics?: (registry: Registry) => () => Promise<{ text: string; scope: 'cluster' | 'worker' }>;
+  /** Where `reload()` re-reads the config from (and what `server.watchConfig` watches). */
+  configSource?: ConfigSource;
+}
+
+/**
+ * Everything built from one config that a reload may change: identity, quotas, the services,
+ * the schema variants and their limits, persisted operations, and the /graphql stages over them.
+ */
+interface Generation {
+  config: GatewayConfig;
+  authenticator: Authenticator;
+  tiers: TierLimiter;
+  upstream: UpstreamClient;
+  endpointFor(client: string): Endpoint;
+  endpoints: Endpoint[];
+  stages: GraphQLStages;
 }
 
 /** Builds the gateway from a validated config. Nothing listens until `listen()`. */
 export async function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Promise<Gateway> {
-  // First: a bad manifest or client schema stops the start-up before anything opens a socket or a timer.
-  const trusted = await loadTrustedDocuments(config.trustedDocuments);
-  const isDeclared = (service: string) => service in config.upstreams;
-  const composed = await composeVariants(config.clients.dir, isDeclared);
   const logger = options.logger ?? createLogger(config.log.level);
   const metrics = createMetrics();
   const readiness: Readiness = { ready: false };
-  const authenticator = createAuthenticator(config.auth);
+  // Opened once, for the process's life (their keys need a restart: reload/reloader.ts).
   const cacheRedis =
     config.redis.url && (config.cache.upstream || config.cache.responses || config.persistedQueries.apq)
       ? // Caches answer from Redis in well under a millisecond; a stalled Redis must cost a miss,
@@ -68,64 +88,123 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         createRedisClient(config.redis.url, logger, 50)
       : undefined;
   const stores = createCacheStores(config, cacheRedis, metrics);
-  const upstream = createUpstreamClient(config.upstreams, {
-    transports,
-    stores: stores.upstream,
-    events: {
-      ...metrics.upstreamEvents,
-      call(event) {
-        metrics.upstreamEvents.call(event);
-        if (event.outcome === 'ok') return;
-        // One line per failed attempt; addresses stay out (replica is an index), as do bodies
-        // and query strings (a path may carry an argument's value only through `@rest`).
-        logger[event.outcome === 'client_error' ? 'info' : 'warn'](
-          {
-            reqId: event.requestId,
-            service: event.service,
-            replica: event.replica,
-            method: event.method,
-            path: event.path,
-            status: event.status,
-            outcome: event.outcome,
-            retry: event.retry,
-            durationMs: Math.round(event.durationMs * 10) / 10,
-          },
-          'upstream call failed',
-        );
-      },
-    },
-  });
+  const responseCache = stores.responses && createResponseCache(stores.responses);
+  const apqStore = config.persistedQueries.apq
+    ? createApqStore({ maxBytes: config.persistedQueries.maxCacheBytes, redis: cacheRedis })
+    : undefined;
   const tracing = createTracing(config.tracing, {
     exporter: options.tracingExporter,
     onExportError: (error) => logger.warn({ err: error }, 'trace export failed'),
   });
   const rateLimits = createRateLimitBackend(config, logger, metrics);
-  const tiers = createTierLimiter(config.rateLimits, rateLimits);
-  const trackStale = Object.values(config.upstreams).some((u) => u.staleIfErrorSeconds > 0);
-  const variants = buildVariants(composed, (typeDefs) =>
-    createSchema(rateLimits, {
-      typeDefs,
-      isDeclared,
-      trackStale,
-      onRateLimited: () => metrics.rejections.inc({ reason: 'field_rate_limit' }),
-    }),
-  );
-  for (const warning of variants.warnings) logger.warn(warning);
-  if (variants.clients.size > 0)
-    logger.info({ clients: [...variants.clients.keys()] }, 'client schemas loaded');
-  if (config.trustedDocuments.mode !== 'off') {
-    const { mode } = config.trustedDocuments;
-    logger.info({ mode, documents: trusted.counts }, 'trusted documents loaded');
+  const upstreamEvents = {
+    ...metrics.upstreamEvents,
+    call(event: Parameters<GatewayMetrics['upstreamEvents']['call']>[0]) {
+      metrics.upstreamEvents.call(event);
+      if (event.outcome === 'ok') return;
+      // One line per failed attempt; addresses stay out (replica is an index), as do bodies
+      // and query strings (a path may carry an argument's value only through `@rest`).
+      logger[event.outcome === 'client_error' ? 'info' : 'warn'](
+        {
+          reqId: event.requestId,
+          service: event.service,
+          replica: event.replica,
+          method: event.method,
+          path: event.path,
+          status: event.status,
+          outcome: event.outcome,
+          retry: event.retry,
+          durationMs: Math.round(event.durationMs * 10) / 10,
+        },
+        'upstream call failed',
+      );
+    },
+  };
+
+  /** Builds a generation; the previous one's unchanged services are taken over, not rebuilt. */
+  async function buildGeneration(config: GatewayConfig, previous?: Generation): Promise<Generation> {
+    // First: a bad manifest or client schema stops here, before anything is opened.
+    const trusted = await loadTrustedDocuments(config.trustedDocuments);
+    const isDeclared = (service: string) => service in config.upstreams;
+    const composed = await composeVariants(config.clients.dir, isDeclared);
+    const trackStale = Object.values(config.upstreams).some((u) => u.staleIfErrorSeconds > 0);
+    const variants = buildVariants(composed, (typeDefs) =>
+      createSchema(rateLimits, {
+        typeDefs,
+        isDeclared,
+        trackStale,
+        onRateLimited: () => metrics.rejections.inc({ reason: 'field_rate_limit' }),
+      }),
+    );
+    for (const warning of variants.warnings) logger.warn(warning);
+    if (variants.clients.size > 0)
+      logger.info({ clients: [...variants.clients.keys()] }, 'client schemas loaded');
+    if (config.trustedDocuments.mode !== 'off') {
+      const { mode } = config.trustedDocuments;
+      logger.info({ mode, documents: trusted.counts }, 'trusted documents loaded');
+    }
+    // One endpoint (analyzer and Apollo server) per distinct schema, built now: a request only
+    // picks one, so validation, execution and introspection see only its client's.
+    const bySchema = new Map<GraphQLSchema, Endpoint>();
+    for (const { schema, client } of [variants.base, ...variants.clients.values()]) {
+      if (bySchema.has(schema)) continue;
+      const endpoint = await createEndpoint(schema, {
+        config,
+        metrics,
+        logger,
+        client,
+        engine: options.engine,
+        rateLimits,
+      });
+      bySchema.set(schema, endpoint);
+    }
+    const upstream = createUpstreamClient(config.upstreams, {
+      transports,
+      stores: stores.upstream,
+      events: upstreamEvents,
+      previous: previous?.upstream,
+    });
+    const authenticator = createAuthenticator(config.auth);
+    const tiers = createTierLimiter(config.rateLimits, rateLimits);
+    const endpointFor = (client: string) => bySchema.get(variants.select(client).schema)!;
+    const persisted = createPersistedOperations({
+      persistedQueries: config.persistedQueries,
+      trustedDocuments: config.trustedDocuments,
+      trusted,
+      store: apqStore,
+      onRefused: (reason) => metrics.rejections.inc({ reason }),
+    });
+    return {
+      config,
+      authenticator,
+      tiers,
+      upstream,
+      endpointFor,
+      endpoints: [...bySchema.values()],
+      stages: createGraphQLStages({
+        authenticator,
+        endpointFor,
+        tiers,
+        persisted,
+        responseCache,
+        upstream,
+        metrics,
+        requestTimeoutMs: config.server.requestTimeoutMs,
+        maxOperationsPerBatch: config.limits.maxOperationsPerBatch,
+        production: config.production,
+        trackStale,
+      }),
+    };
   }
-  const persisted = createPersistedOperations({
-    persistedQueries: config.persistedQueries,
-    trustedDocuments: config.trustedDocuments,
-    trusted,
-    store: config.persistedQueries.apq
-      ? createApqStore({ maxBytes: config.persistedQueries.maxCacheBytes, redis: cacheRedis })
-      : undefined,
-    onRefused: (reason) => metrics.rejections.inc({ reason }),
-  });
+
+  // A generation retires once no request uses it: its Apollo servers stop, and the services the
+  // next one did not take over close (their pools after their last request).
+  const retire = async (old: Generation, next: Generation | undefined) => {
+    await Promise.all(old.endpoints.map((endpoint) => endpoint.apollo.stop()));
+    if (next) await old.upstream.retire(next.upstream);
+    else await old.upstream.close();
+  };
+  const holder = createGenerationHolder(await buildGeneration(config), retire);
 
   const app = await createHttpServer({
     config,
@@ -135,52 +214,52 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     tracing,
     readMetrics: options.clusterMetrics?.(metrics.registry),
   });
-  // One endpoint (analyzer and Apollo server) per distinct schema, built now: a request only
-  // picks one, so validation, execution and introspection see only its client's.
-  const endpoints = new Map<GraphQLSchema, Endpoint>();
-  for (const { schema, client } of [variants.base, ...variants.clients.values()]) {
-    if (endpoints.has(schema)) continue;
-    const endpoint = await createEndpoint(schema, {
-      config,
-      metrics,
-      logger,
-      client,
-      engine: options.engine,
-      rateLimits,
-    });
-    endpoints.set(schema, endpoint);
-    // Not Apollo's Fastify drain plugin: it closes Fastify from inside apollo.stop(), which
-    // deadlocks when Fastify's own close runs apollo.stop(). Fastify drains; then Apollo stops.
-    app.addHook('onClose', async () => endpoint.apollo.stop());
-  }
-  const endpointFor = (client: string) => endpoints.get(variants.select(client).schema)!;
+  // Subscriptions live longer than any config: each new one, and each reconnection of an
+  // upstream stream, uses the generation current at that moment.
+  const live = () => holder.current;
   const subscriptions = registerSubscriptions(app, {
     config: config.subscriptions,
-    authenticator,
-    tiers,
-    upstream,
+    authenticator: { authenticate: (headers) => live().authenticator.authenticate(headers) },
+    tiers: { check: (...args) => live().tiers.check(...args) } as TierLimiter,
+    upstream: forwardingUpstream(() => live().upstream),
     metrics,
     logger,
-    endpointFor,
+    endpointFor: (client) => live().endpointFor(client),
     production: config.production,
   });
   registerGraphQLRoute(app, {
-    authenticator,
-    endpointFor,
-    eventStreams: subscriptions.eventStreamStage,
-    tiers,
-    persisted,
-    responseCache: stores.responses && createResponseCache(stores.responses),
-    upstream,
-    metrics,
     tracing,
-    requestTimeoutMs: config.server.requestTimeoutMs,
-    maxOperationsPerBatch: config.limits.maxOperationsPerBatch,
-    production: config.production,
-    trackStale,
+    eventStreams: subscriptions.eventStreamStage,
+    acquire() {
+      const lease = holder.acquire();
+      return { stages: lease.generation.stages, release: lease.release };
+    },
   });
+
+  const apply = async (next: GatewayConfig) => {
+    holder.swap(await buildGeneration(next, holder.current));
+    // Log level is the one logger setting that can follow the file.
+    logger.level = next.log.level;
+  };
+  const reloadFromSource = options.configSource
+    ? createReloader({
+        source: options.configSource,
+        current: () => holder.current.config,
+        apply,
+        logger,
+        onOutcome: (outcome) => metrics.configReloads.inc({ outcome }),
+      })
+    : undefined;
+  const stopWatching =
+    options.configSource && config.server.watchConfig
+      ? watchConfig({ file: options.configSource.file, clientsDir: config.clients.dir }, () => {
+          void reloadFromSource?.('file changed');
+        })
+      : undefined;
+
   app.addHook('onClose', async () => {
-    await upstream.close();
+    stopWatching?.();
+    await holder.close();
     await rateLimits.close();
     cacheRedis?.disconnect();
     // Last: spans of the requests that just drained are exported before the process ends.
@@ -196,11 +275,36 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       readiness.ready = true;
       return address;
     },
+    async reload(next) {
+      if (!next && reloadFromSource) return reloadFromSource('SIGHUP');
+      if (!next) return 'rejected';
+      try {
+        await apply(next);
+        metrics.configReloads.inc({ outcome: 'applied' });
+        return 'applied';
+      } catch (error) {
+        logger.error({ err: (error as Error).message }, 'configuration reload rejected; the old one stays');
+        metrics.configReloads.inc({ outcome: 'rejected' });
+        return 'rejected';
+      }
+    },
     async close() {
       readiness.ready = false;
       // Subscriptions first: long-lived, they would hold the HTTP drain until the grace period.
       await subscriptions.shutdown();
       await app.close();
     },
+  };
+}
+
+/** An UpstreamClient that sends each call through whichever client is current. */
+function forwardingUpstream(current: () => UpstreamClient): UpstreamClient {
+  return {
+    call: (service, request, ctx) => current().call(service, request, ctx),
+    open: (service, request, ctx) => current().open(service, request, ctx),
+    has: (service) => current().has(service),
+    health: () => current().health(),
+    close: async () => {},
+    retire: async () => {},
   };
 }

@@ -29,7 +29,7 @@ describe('the drain', () => {
   it('answers a request sent on a keep-alive connection after the signal, with connection: close', async () => {
     const stack = await startStack();
     cleanup.push(() => stack.services.close());
-    stack.services.users.setLatencyMs(400);
+    stack.services.users.setLatencyMs(1000);
     const busy = await openConnection(stack.url);
     const idle = await openConnection(stack.url);
     cleanup.push(async () => {

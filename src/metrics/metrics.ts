@@ -26,6 +26,8 @@ export interface GatewayMetrics {
   subscriptionEvents: Counter;
   slowConsumers: Counter;
   streamReconnects: Counter;
+  /** Reloads of the config (SIGHUP, watchConfig): applied or rejected. */
+  configReloads: Counter<'outcome'>;
   responseCacheHits: Counter;
   /** A label value for a client name that keeps the label set bounded. */
   clientLabel(name: string): string;
@@ -209,6 +211,12 @@ export function createMetrics(): GatewayMetrics {
     help: 'Reconnections of upstream event streams after a drop or a failed open (with Last-Event-ID).',
     registers: [registry],
   });
+  const configReloads = new Counter({
+    name: 'switchboard_config_reloads_total',
+    help: 'Configuration reloads (SIGHUP or server.watchConfig), by outcome: applied, or rejected (the old config stays).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
   const responseCacheHits = new Counter({
     name: 'switchboard_response_cache_hits_total',
     help: 'GraphQL requests answered from the response cache.',
@@ -232,6 +240,7 @@ export function createMetrics(): GatewayMetrics {
     subscriptionEvents,
     slowConsumers,
     streamReconnects,
+    configReloads,
     responseCacheHits,
     clientLabel(name) {
       // API-key clients are few; header-named ones could be anything: past 50, they share a label.

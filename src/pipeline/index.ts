@@ -15,6 +15,7 @@ import { createMutationLimitsStage } from './mutation-limits.js';
 import { createPersistedStage } from './persisted.js';
 import { createResponseCacheStage } from './response-cache.js';
 import { createResponseHeadersStage } from './response-headers.js';
+import { stateOf } from './state.js';
 import { createTierQuotaStage } from './tier-quota.js';
 import { createVariantStage } from './variant.js';
 
@@ -32,22 +33,23 @@ export interface GraphQLRouteDeps {
   maxOperationsPerBatch: number;
   production: boolean;
   trackStale: boolean;
-  /** Takes `accept: text/event-stream` requests (subscriptions over SSE) off the query path. */
-  eventStreams?: preHandlerAsyncHookHandler;
+}
+
+/** One generation's stages (a reload builds new ones; requests keep the ones they began with). */
+export interface GraphQLStages {
+  preHandler: preHandlerAsyncHookHandler[];
+  handler: ReturnType<typeof createExecuteStage>;
+  onSend: ReturnType<typeof createResponseHeadersStage>;
 }
 
 /**
- * The path of a GraphQL request, in order: every stage a small hook over one shared state
- * (state.ts). A stage that answers (401, 429, 400, a cache hit) ends the path there.
+ * The path of a GraphQL request after `begin`, in order: every stage a small hook over one shared
+ * state (state.ts). A stage that answers (401, 429, 400, a cache hit) ends the path there.
  */
-export function registerGraphQLRoute(app: FastifyInstance, deps: GraphQLRouteDeps): void {
+export function createGraphQLStages(deps: GraphQLRouteDeps): GraphQLStages {
   const { metrics, responseCache } = deps;
-  app.route({
-    method: ['GET', 'POST'],
-    url: '/graphql',
-    onRequest: [createBeginStage(deps.tracing)],
+  return {
     preHandler: [
-      ...(deps.eventStreams ? [deps.eventStreams] : []),
       createIdentityStage(deps.authenticator, metrics, deps.production),
       createVariantStage(deps.endpointFor),
       createTierQuotaStage(deps.tiers, metrics),
@@ -62,6 +64,50 @@ export function registerGraphQLRoute(app: FastifyInstance, deps: GraphQLRouteDep
       trackStale: deps.trackStale,
       onMutation: responseCache && ((userId) => responseCache.invalidateUser(userId)),
     }),
-    onSend: [createResponseHeadersStage(responseCache)],
+    onSend: createResponseHeadersStage(responseCache),
+  };
+}
+
+/** Where a request gets its stages: the current generation, held until the request is over. */
+export interface StageSource {
+  tracing?: Tracing;
+  /** Takes `accept: text/event-stream` requests (subscriptions over SSE) off the query path. */
+  eventStreams?: preHandlerAsyncHookHandler;
+  acquire(): { stages: GraphQLStages; release(): void };
+}
+
+/**
+ * `/graphql`: `begin`, then the stages of the generation current when the request arrived. A
+ * reload swaps generations between requests, never inside one: a request in flight finishes on
+ * the stages (config, services, schemas) it began with.
+ */
+export function registerGraphQLRoute(app: FastifyInstance, source: StageSource): void {
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/graphql',
+    onRequest: [
+      createBeginStage(source.tracing),
+      async (request, reply) => {
+        const lease = source.acquire();
+        stateOf(request).stages = lease.stages;
+        // 'close' comes once the answer is sent, or the caller went away: either way, done.
+        reply.raw.once('close', lease.release);
+      },
+    ],
+    preHandler: [
+      ...(source.eventStreams ? [source.eventStreams] : []),
+      async function stages(request, reply) {
+        for (const stage of stateOf(request).stages!.preHandler) {
+          await stage.call(this, request, reply);
+          if (reply.sent) return reply;
+        }
+      },
+    ],
+    handler: (request, reply) => stateOf(request).stages!.handler(request, reply),
+    // A request answered before its stages were leased (load shedding, a bad body) has none.
+    onSend: async (request, reply, payload) => {
+      const stages = request.graphql?.stages;
+      return stages ? stages.onSend.call(app, request, reply, payload) : payload;
+    },
   });
 }

@@ -7,6 +7,7 @@ import type { TraceScope } from '../observability/tracing.js';
 import type { OperationAnalysis } from '../operation/analyzer.js';
 import type { CachePolicy } from '../operation/measure.js';
 import type { Operation } from '../persisted/persisted-operations.js';
+import type { GraphQLStages } from './index.js';
 
 /**
  * The one per-request state the /graphql stages share, filled in request order. A stage reads
@@ -18,6 +19,8 @@ export interface RequestState {
   trace?: TraceScope;
   /** Aborted when the caller goes away before the answer: its upstream calls stop. */
   abort: AbortController;
+  /** The stages of the config generation the request began on (index.ts). */
+  stages?: GraphQLStages;
   /** identity stage: who calls. */
   identity?: Identity;
   /** variant stage: the schema variant (and its analyzer and Apollo server) serving the caller. */

@@ -29,6 +29,12 @@ export interface UpstreamClient {
   /** Per service: breaker state (0 closed, 1 half-open, 2 open) and replicas out of rotation. */
   health(): { service: string; breaker: 0 | 1 | 2; ejected: number }[];
   close(): Promise<void>;
+  /**
+   * After a reload built `next` from this client (`options.previous`): closes what `next` did not
+   * take over (services whose config changed or went away), once this client's last request is
+   * done. What `next` took over (pools, breaker state, replica health) lives on there.
+   */
+  retire(next: UpstreamClient): Promise<void>;
 }
 
 /** How a service is reached: opens a connection per address, probes an ejected one, sends an exchange. */
@@ -56,12 +62,27 @@ export interface UpstreamClientOptions {
   stores?: UpstreamStores;
   /** The transport of each protocol (`upstreams.<name>.protocol`). */
   transports: Record<string, Transport>;
+  /**
+   * The client this one replaces after a reload: each service whose config is unchanged is taken
+   * over as it is (its pools, its breaker's state, its replicas' health), not rebuilt.
+   */
+  previous?: UpstreamClient;
 }
 
 interface Service {
+  /** The config it was built from, as JSON: a reload reuses it when this is unchanged. */
+  signature: string;
   breaker: ServiceBreaker;
   replicas: ReplicaSet;
   dispatch: Dispatch;
+}
+
+// Each client's services, for a later client that takes some of them over.
+const servicesOf = new WeakMap<UpstreamClient, Map<string, Service>>();
+
+async function closeService(service: Service): Promise<void> {
+  service.breaker.shutdown();
+  await service.replicas.close();
 }
 
 /**
@@ -75,7 +96,14 @@ export function createUpstreamClient(
   const events = options.events ?? {};
   const stores = options.stores ?? {};
   const services = new Map<string, Service>();
+  const previous = options.previous ? servicesOf.get(options.previous) : undefined;
   for (const [name, config] of Object.entries(upstreams)) {
+    const signature = JSON.stringify(config);
+    const kept = previous?.get(name);
+    if (kept?.signature === signature) {
+      services.set(name, kept);
+      continue;
+    }
     const transport = options.transports[config.protocol ?? 'http'];
     if (!transport) throw new Error(`no transport for protocol ${config.protocol} of upstream ${name}`);
     const replicas = createReplicaSet(config.urls, {
@@ -107,10 +135,15 @@ export function createUpstreamClient(
       replicaLayer(replicas),
       observeLayer(events),
     ];
-    services.set(name, { breaker, replicas, dispatch: compose(layers, transport.dispatch(config)) });
+    services.set(name, {
+      signature,
+      breaker,
+      replicas,
+      dispatch: compose(layers, transport.dispatch(config)),
+    });
   }
 
-  return {
+  const client: UpstreamClient = {
     has: (service) => services.has(service),
     async call<T>(name: string, request: UpstreamRequest, ctx: CallContext): Promise<T> {
       const service = services.get(name);
@@ -136,8 +169,13 @@ export function createUpstreamClient(
         ejected: s.replicas.ejectedCount(),
       })),
     async close() {
-      for (const service of services.values()) service.breaker.shutdown();
-      await Promise.all([...services.values()].map((s) => s.replicas.close()));
+      await Promise.all([...services.values()].map(closeService));
+    },
+    async retire(next) {
+      const taken = new Set(servicesOf.get(next)?.values());
+      await Promise.all([...services.values()].filter((s) => !taken.has(s)).map(closeService));
     },
   };
+  servicesOf.set(client, services);
+  return client;
 }
