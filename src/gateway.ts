@@ -28,6 +28,7 @@ import { watchConfig } from './reload/watch.js';
 import { createRedisClient } from './stores/redis-client.js';
 import { registerSubscriptions } from './subscriptions/index.js';
 import { createUpstreamClient, type UpstreamClient } from './upstream/client.js';
+import type { ResolveHost } from './upstream/discovery.js';
 import { transports } from './upstream/transport/index.js';
 
 /** A running-or-ready gateway: the composition root of every part. */
@@ -59,6 +60,8 @@ export interface GatewayOptions {
   clusterMetrics?: (registry: Registry) => () => Promise<{ text: string; scope: 'cluster' | 'worker' }>;
   /** Where `reload()` re-reads the config from (and what `server.watchConfig` watches). */
   configSource?: ConfigSource;
+  /** How services' host names are resolved for DNS discovery (default: DNS, then the system). */
+  resolveHost?: ResolveHost;
 }
 
 /**
@@ -163,6 +166,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       stores: stores.upstream,
       events: upstreamEvents,
       previous: previous?.upstream,
+      resolveHost: options.resolveHost,
     });
     const authenticator = createAuthenticator(config.auth);
     const tiers = createTierLimiter(config.rateLimits, rateLimits);

@@ -103,7 +103,7 @@ describe('retry budget', () => {
 });
 
 /** A connection that only remembers its address (the replica set never looks inside). */
-const connect = (address: string) => ({ address, close: async () => {} });
+const connect = ({ address }: { address: string }) => ({ address, close: async () => {} });
 type Conn = ReturnType<typeof connect>;
 
 describe('replica set', () => {

@@ -1,5 +1,6 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { UpstreamConfig } from '../config/types.js';
+import { discoverReplicas, type ResolveHost, resolveHost } from './discovery.js';
 import type { UpstreamFailure } from './errors.js';
 import { type Answer, compose, type Dispatch, type Layer } from './exchange.js';
 import { breakerLayer, createServiceBreaker, type ServiceBreaker } from './layers/breaker.js';
@@ -11,7 +12,7 @@ import { observeLayer } from './layers/observe.js';
 import { replicaLayer } from './layers/replicas.js';
 import { retryLayer } from './layers/retry.js';
 import { type StaleCopy, staleIfErrorLayer } from './layers/stale-if-error.js';
-import { type Connection, createReplicaSet, type ReplicaSet } from './replica-set.js';
+import { type Connection, createReplicaSet, type ReplicaSet, type ReplicaTarget } from './replica-set.js';
 import { createRetryBudget } from './retry-budget.js';
 import type { CallContext, UpstreamEvents, UpstreamRequest } from './types.js';
 
@@ -39,7 +40,7 @@ export interface UpstreamClient {
 
 /** How a service is reached: opens a connection per address, probes an ejected one, sends an exchange. */
 export interface Transport<C extends Connection = Connection> {
-  connect(address: string, config: UpstreamConfig): C;
+  connect(target: ReplicaTarget, config: UpstreamConfig): C;
   probe?(connection: C): Promise<boolean>;
   /** The bottom of the layers: the only part that knows the wire protocol. */
   dispatch(config: UpstreamConfig): Dispatch;
@@ -67,6 +68,8 @@ export interface UpstreamClientOptions {
    * over as it is (its pools, its breaker's state, its replicas' health), not rebuilt.
    */
   previous?: UpstreamClient;
+  /** How host names of HTTP services are resolved for DNS discovery (tests inject their own). */
+  resolveHost?: ResolveHost;
 }
 
 interface Service {
@@ -75,12 +78,14 @@ interface Service {
   breaker: ServiceBreaker;
   replicas: ReplicaSet;
   dispatch: Dispatch;
+  discovery: { stop(): void };
 }
 
 // Each client's services, for a later client that takes some of them over.
 const servicesOf = new WeakMap<UpstreamClient, Map<string, Service>>();
 
 async function closeService(service: Service): Promise<void> {
+  service.discovery.stop();
   service.breaker.shutdown();
   await service.replicas.close();
 }
@@ -107,7 +112,7 @@ export function createUpstreamClient(
     const transport = options.transports[config.protocol ?? 'http'];
     if (!transport) throw new Error(`no transport for protocol ${config.protocol} of upstream ${name}`);
     const replicas = createReplicaSet(config.urls, {
-      connect: (address) => transport.connect(address, config),
+      connect: (target) => transport.connect(target, config),
       probe: transport.probe && ((replica) => transport.probe!(replica.connection)),
       onEject: (replica) => events.eject?.(name, replica.index),
       onReturn: (replica) => events.return?.(name, replica.index),
@@ -135,10 +140,18 @@ export function createUpstreamClient(
       replicaLayer(replicas),
       observeLayer(events),
     ];
+    // HTTP services whose host names resolve to several addresses get one replica per address.
+    const discovery =
+      (config.protocol ?? 'http') === 'http'
+        ? discoverReplicas(config.urls, options.resolveHost ?? resolveHost, (targets) =>
+            replicas.update(targets),
+          )
+        : { stop() {} };
     services.set(name, {
       signature,
       breaker,
       replicas,
+      discovery,
       dispatch: compose(layers, transport.dispatch(config)),
     });
   }

@@ -5,7 +5,10 @@ export interface Connection {
 
 /** One address of a service, its transport's connection and its passive health. */
 export interface Replica<C extends Connection = Connection> {
+  /** Stable for the replica's life (metrics and logs name replicas by index, never by address). */
   index: number;
+  /** What it was connected to: the address, and the host name it stands for when discovered. */
+  target: ReplicaTarget;
   /** The transport's connection to it (an undici Pool, a gRPC client). */
   connection: C;
   /** Consecutive failed attempts (connection errors, timeouts, 5xx). */
@@ -29,12 +32,24 @@ export interface ReplicaSet<C extends Connection = Connection> {
   /** Replicas currently out of rotation. */
   ejectedCount(): number;
   readonly size: number;
+  /**
+   * The addresses changed (DNS discovery): replicas still listed keep their connection and
+   * health, new ones are connected, and the ones no longer listed close after their last call.
+   */
+  update(targets: readonly ReplicaTarget[]): void;
   close(): Promise<void>;
 }
 
+/** An address to connect to; `host` when it is one of the addresses a host name resolved to. */
+export interface ReplicaTarget {
+  address: string;
+  /** The `host[:port]` requests must carry (and TLS must verify) at that address. */
+  host?: string;
+}
+
 export interface ReplicaSetOptions<C extends Connection> {
-  /** Opens the transport's connection to one address (called once per address, up front). */
-  connect(address: string): C;
+  /** Opens the transport's connection to one address (once per address, when it joins). */
+  connect(target: ReplicaTarget): C;
   /** Consecutive failures that take a replica out of rotation (Envoy's consecutive_5xx is 5). */
   failuresToEject?: number;
   /** First cool-down; doubles with each ejection in a row, up to `maxEjectionMs`. */
@@ -59,15 +74,19 @@ export function createReplicaSet<C extends Connection>(
   const baseEjectionMs = options.baseEjectionMs ?? 2_000;
   const maxEjectionMs = options.maxEjectionMs ?? 30_000;
   const now = options.now ?? (() => performance.now());
-  const replicas: Replica<C>[] = addresses.map((address, index) => ({
-    index,
-    connection: options.connect(address),
+  let nextIndex = 0;
+  const join = (target: ReplicaTarget): Replica<C> => ({
+    index: nextIndex++,
+    target,
+    connection: options.connect(target),
     consecutiveFailures: 0,
     ejectedUntil: 0,
     ejections: 0,
     probing: false,
-  }));
+  });
+  let replicas: Replica<C>[] = addresses.map((address) => join({ address }));
   let cursor = 0;
+  const keyOf = (target: ReplicaTarget) => `${target.address} ${target.host ?? ''}`;
 
   const eject = (replica: Replica) => {
     // With one replica there is nowhere else to go: the breaker, not ejection, protects it.
@@ -113,7 +132,23 @@ export function createReplicaSet<C extends Connection>(
   };
 
   return {
-    size: replicas.length,
+    get size() {
+      return replicas.length;
+    },
+    update(targets) {
+      if (targets.length === 0) return;
+      const current = new Map(replicas.map((replica) => [keyOf(replica.target), replica]));
+      const next = targets.map((target) => current.get(keyOf(target)) ?? join(target));
+      const kept = new Set(next);
+      for (const replica of replicas) {
+        if (kept.has(replica)) continue;
+        if (replica.ejectedUntil !== 0) options.onReturn?.(replica);
+        // Pools finish what they were sending before they close.
+        void replica.connection.close().catch(() => {});
+      }
+      replicas = next;
+      cursor %= replicas.length;
+    },
     next(avoid) {
       const at = now();
       for (let i = 0; i < replicas.length; i++) {

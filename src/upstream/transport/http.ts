@@ -10,14 +10,21 @@ export interface HttpConnection {
   pool: Pool;
   /** Long-lived streams' own connections (one each, as many as there are streams). */
   streams: Pool;
+  /** The `host` header when `pool` reaches one address of a host name (DNS discovery). */
+  host?: string;
   basePath: string;
   close(): Promise<void>;
 }
 
-/** An undici Pool for one base URL. */
-export function connectHttp(url: string, maxConnections: number): HttpConnection {
+/**
+ * An undici Pool for one base URL. With `host`, the URL names one address a host name resolved
+ * to: requests carry that host, and TLS verifies it.
+ */
+export function connectHttp(url: string, maxConnections: number, host?: string): HttpConnection {
   const parsed = new URL(url);
+  const servername = host === undefined ? undefined : new URL(`${parsed.protocol}//${host}`).hostname;
   const pool = new Pool(parsed.origin, {
+    ...(servername ? { connect: { servername } } : {}),
     connections: maxConnections,
     // Below Node's default server keep-alive (5 s), so we close idle sockets before the
     // service does and never write a request onto a socket it is closing.
@@ -28,10 +35,16 @@ export function connectHttp(url: string, maxConnections: number): HttpConnection
   });
   // Unbounded in number (the subscriptions' own limits bound them) and never timed out while
   // open: an event stream is idle between events; the service's pings and a drop end it.
-  const streams = new Pool(parsed.origin, { connections: null, headersTimeout: 60_000, bodyTimeout: 0 });
+  const streams = new Pool(parsed.origin, {
+    ...(servername ? { connect: { servername } } : {}),
+    connections: null,
+    headersTimeout: 60_000,
+    bodyTimeout: 0,
+  });
   return {
     pool,
     streams,
+    host,
     basePath: parsed.pathname.replace(/\/+$/, ''),
     close: async () => {
       await Promise.all([pool.close(), streams.destroy()]);
@@ -53,10 +66,11 @@ export function httpTransport(maxResponseBytes: number): Dispatch {
       const response = await pool.request({
         method: request.method,
         path: `${connection.basePath}${request.path}${queryString(request.query)}`,
-        headers:
-          request.body === undefined
-            ? exchange.headers
-            : { ...exchange.headers, 'content-type': 'application/json' },
+        headers: {
+          ...exchange.headers,
+          ...(connection.host ? { host: connection.host } : {}),
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
         signal: exchange.signal,
       });

@@ -4,7 +4,7 @@ import { connectHttp, type HttpConnection, httpTransport, probeHttp } from './ht
 
 /** REST services over undici: one keep-alive Pool per replica. */
 export const httpTransportModule: Transport<HttpConnection> = {
-  connect: (address, config) => connectHttp(address, config.maxConnections),
+  connect: (target, config) => connectHttp(target.address, config.maxConnections, target.host),
   probe: probeHttp,
   dispatch: (config) => httpTransport(config.maxResponseBytes),
 };
@@ -14,7 +14,8 @@ export const httpTransportModule: Transport<HttpConnection> = {
  * (the call never reached the service); a deadline already spent the request's time.
  */
 export const grpcTransportModule: Transport<GrpcConnection> = {
-  connect: connectGrpc,
+  // grpc-js resolves host names itself; a discovered address is never handed to it.
+  connect: (target, config) => connectGrpc(target.address, config),
   probe: probeGrpc,
   dispatch: () => grpcTransport(),
   retryable: (failure) => failure.outcome === 'unavailable',
