@@ -1,6 +1,7 @@
 // `--workers N` as an operator runs it: the real CLI forking real workers on one port, in front of
 // the demo services, with a private redis-server holding the shared limits.
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cgroupQuota, usableCpus } from '../src/cluster/cpus.js';
 import { type DemoServices, startDemoServices } from '../src/demo/services.js';
@@ -127,6 +128,31 @@ describe('--workers 2', { timeout: 60_000 }, () => {
     const replacement = all.find((pid) => !pids.includes(pid))!;
     expect(replacement).toBeGreaterThan(0);
     for (let i = 0; i < 10; i += 1) expect((await rawRequest(url, { path: '/health' })).status).toBe(200);
+  });
+
+  it('passes SIGHUP to every worker: each reloads the config', async () => {
+    const { url } = await start('log: { level: info }\n', { REDIS_URL: redisUrl });
+    const file = configs.at(-1)!.file;
+    await writeFile(
+      file,
+      'log: { level: info }\nrateLimits:\n  tiers:\n    anonymous: { requests: 4321, windowSeconds: 60 }\n',
+    );
+    cli!.child.kill('SIGHUP');
+    const deadline = Date.now() + 20_000;
+    const reloaded = () =>
+      cli!.stdout.split('\n').filter((line) => line.includes('"configuration reloaded"'));
+    while (reloaded().length < 2 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(new Set(reloaded().map((line) => (JSON.parse(line) as { pid: number }).pid)).size).toBe(2);
+    for (let i = 0; i < 4; i += 1) {
+      const answer = await rawRequest(url, {
+        method: 'POST',
+        path: '/graphql',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ products(ids: ["p1"]) { id } }' }),
+      });
+      expect(answer.headers['x-ratelimit-limit']).toBe('4321');
+    }
   });
 
   it('drains both workers on SIGTERM: requests in flight all succeed, and it exits 0', async () => {
