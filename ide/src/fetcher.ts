@@ -1,5 +1,5 @@
 import type { Fetcher, FetcherOpts, FetcherParams } from '@graphiql/toolkit';
-import { type DocumentNode, type ExecutionResult, getOperationAST } from 'graphql';
+import { type DocumentNode, type ExecutionResult, getOperationAST, parse } from 'graphql';
 import { createClient } from 'graphql-ws/client';
 import { fanoutStore, lastRequestOf } from './fanout-store.js';
 
@@ -15,15 +15,32 @@ export const introspectionName = 'IntrospectionQuery';
  */
 export function createIdeFetcher(endpoint: string): Fetcher {
   const url = new URL(endpoint, window.location.href);
-  return (params, options) => {
-    if (isSubscription(options?.documentAST, params.operationName)) return subscribe(url, params, options);
+  return (sent, options) => {
+    const { params, operation } = current(sent);
+    if (operation === 'subscription') return subscribe(url, params, options);
     return post(url, params, options);
   };
 }
 
-function isSubscription(document: DocumentNode | undefined, operationName?: string | null): boolean {
-  if (!document) return false;
-  return getOperationAST(document, operationName ?? undefined)?.operation === 'subscription';
+/**
+ * The operation to run, read from the text sent. GraphiQL parses the editor on a debounce, so
+ * a run right after an edit (a paste, then Ctrl+Enter) can carry the operation name of the
+ * text before it, which the gateway would refuse: when the text holds one operation and not
+ * the named one, that one runs, as the person looking at the editor expects.
+ */
+function current(params: FetcherParams): { params: FetcherParams; operation?: string } {
+  let document: DocumentNode;
+  try {
+    document = parse(params.query);
+  } catch {
+    // Not GraphQL: sent as it is, the gateway answers GRAPHQL_PARSE_FAILED.
+    return { params };
+  }
+  const named = getOperationAST(document, params.operationName ?? undefined);
+  if (named) return { params, operation: named.operation };
+  const only = getOperationAST(document);
+  if (!only) return { params };
+  return { params: { ...params, operationName: only.name?.value ?? null }, operation: only.operation };
 }
 
 async function post(url: URL, params: FetcherParams, options?: FetcherOpts) {
