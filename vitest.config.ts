@@ -14,7 +14,7 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-redis.ts'],
+    globalSetup: ['test/global-redis.ts', 'test/global-ide.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Test files start their own servers on port 0; two workers match this 2-core machine.

@@ -13,7 +13,7 @@ export const layers: readonly (readonly string[])[] = [
   ['demo'],
   ['gateway'],
   ['reload'],
-  ['http', 'pipeline', 'subscriptions'],
+  ['http', 'pipeline', 'subscriptions', 'ide'],
   ['graphql'],
   ['clients'],
   ['directives'],

@@ -13,6 +13,7 @@ import type { Engine } from './graphql/executor.js';
 import { createSchema } from './graphql/schema.js';
 import type { Readiness } from './http/health.js';
 import { createHttpServer } from './http/server.js';
+import { registerIde } from './ide/index.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type GatewayMetrics } from './metrics/metrics.js';
 import { createTracing } from './observability/tracing.js';
@@ -231,6 +232,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     endpointFor: (client) => live().endpointFor(client),
     production: config.production,
   });
+  // Before the /graphql route: a browser's GET /graphql gets the IDE, not a GraphQL answer.
+  if (config.server.sandbox && config.server.sandboxIde === 'graphiql')
+    await registerIde(app, { config, logger });
   registerGraphQLRoute(app, {
     tracing,
     eventStreams: subscriptions.eventStreamStage,

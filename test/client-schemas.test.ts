@@ -262,17 +262,19 @@ describe('one instance, a schema per client', () => {
     expect(loyaltyCalls('/search')).toHaveLength(0);
   });
 
-  it("?client= opens that client's sandbox, which then selects its variant by header", async () => {
-    const page = async (path: string) => {
+  it('?client= opens the IDE on that client, whose requests then select its variant by header', async () => {
+    const clientOfPage = async (path: string) => {
       const response = await fetch(`${stack.url}${path}`, { headers: { accept: 'text/html' } });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toContain('text/html');
-      return response.text();
+      const settings = /<script type="application\/json" id="ide-settings">(.*?)<\/script>/s.exec(
+        await response.text(),
+      )?.[1];
+      return (JSON.parse(settings ?? '{}') as { client?: string }).client;
     };
-    expect(await page('/graphql?client=mobile')).toMatch(/apollographql-client-name[\\"]*:[\\"]*mobile/);
-    expect(await page('/graphql')).not.toContain('apollographql-client-name');
-    // A client without its own schema gets the base page.
-    expect(await page('/graphql?client=tv-app')).not.toContain('apollographql-client-name');
+    // The page puts `apollographql-client-name: mobile` in its headers (test/ide.test.ts).
+    expect(await clientOfPage('/graphql?client=mobile')).toBe('mobile');
+    expect(await clientOfPage('/graphql')).toBeUndefined();
   });
 
   it('a client without a folder gets the base schema', async () => {

@@ -149,13 +149,13 @@ describe('GraphQL over GET', () => {
     expect(upstreamCalls(stack.services)).toBe(0);
   });
 
-  it('serves the sandbox page to a browser outside production', async () => {
+  it('serves the IDE page to a browser outside production (test/ide.test.ts opens it)', async () => {
     const response = await fetch(`${stack.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await response.text();
     expect(html).toMatch(/^\s*<!DOCTYPE html>/i);
-    expect(html).toContain('embeddable-sandbox');
+    expect(html).toContain('id="ide-settings"');
   });
 });
 

@@ -44,6 +44,16 @@ const apiKeys = {
   mobile: env.DEMO_MOBILE_API_KEY || demoKey('mobile'),
   partner: env.DEMO_PARTNER_API_KEY || demoKey('partner'),
 };
+async function tokenFor(sub: string, role: 'USER' | 'ADMIN'): Promise<string> {
+  return new SignJWT({ role })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime('24h')
+    .sign(new TextEncoder().encode(secret));
+}
+const u1 = await tokenFor('u1', 'ADMIN');
+const u2 = await tokenFor('u2', 'USER');
 const { config, warnings } = loadConfig({
   file: env.SWITCHBOARD_CONFIG ?? fileURLToPath(new URL('./gateway.demo.yaml', import.meta.url)),
   env: {
@@ -58,6 +68,8 @@ const { config, warnings } = loadConfig({
     DEMO_WEB_API_KEY: apiKeys.web,
     DEMO_MOBILE_API_KEY: apiKeys.mobile,
     DEMO_PARTNER_API_KEY: apiKeys.partner,
+    // The IDE's default headers (gateway.demo.yaml, server.sandboxDefaults).
+    DEMO_TOKEN: u1,
     LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
   },
 });
@@ -73,16 +85,6 @@ const address = await gateway.listen().catch(async (error: NodeJS.ErrnoException
 });
 const url = `${address.replace('0.0.0.0', '127.0.0.1')}/graphql`;
 
-async function tokenFor(sub: string, role: 'USER' | 'ADMIN'): Promise<string> {
-  return new SignJWT({ role })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime('24h')
-    .sign(new TextEncoder().encode(secret));
-}
-const u1 = await tokenFor('u1', 'ADMIN');
-const u2 = await tokenFor('u2', 'USER');
 const webQuery =
   '{ dashboard { user { name email } recentOrders(limit: 3) { id status total { formatted } items { quantity product { name price { formatted } } } } notifications(limit: 5) { kind message read } unreadCount recommendations(limit: 3) { name } } }';
 const mobileQuery =
@@ -113,11 +115,21 @@ const sseCurl = [
   `-d '${JSON.stringify({ query: subscription })}'`,
 ].join(' \\\n    ');
 const wsScript = `node --input-type=module -e "import { createClient } from 'graphql-ws'; import WebSocket from 'ws'; const client = createClient({ url: '${url.replace(/^http/, 'ws')}', webSocketImpl: WebSocket, connectionParams: { authorization: 'Bearer ${u2}' } }); for await (const result of client.iterate({ query: '${subscription}' })) console.log(JSON.stringify(result));"`;
+const ideLines = !config.server.sandbox
+  ? '  IDE: off in this config (server.sandbox)'
+  : config.server.sandboxIde === 'apollo'
+    ? `  IDE (Apollo Sandbox, loaded from Apollo's CDN): open ${url} in a browser`
+    : [
+        `  IDE: open ${url} in a browser and press Ctrl+Enter: the dashboard query, u1's token`,
+        `       and the web key are filled in; "Fan-out" on the left shows each upstream call.`,
+        `       ${url}?client=mobile opens the mobile client's schema.`,
+      ].join('\n');
 
 process.stdout.write(`
 Switchboard demo is running.
 
-  GraphQL endpoint and sandbox: ${url}
+  GraphQL endpoint: ${url}
+${ideLines}
   Demo services: users ${services.urls.users}, orders ${services.urls.orders},
                  notifications ${services.urls.notifications}, products ${services.urls.products.join(' ')},
                  inventory ${services.urls.inventory}, recommendations (gRPC) ${recommendations.address}

@@ -42,7 +42,8 @@ export async function createEndpoint(schema: GraphQLSchema, options: EndpointOpt
   const apollo = createApollo({
     schema,
     introspection: config.server.introspection,
-    sandbox: config.server.sandbox,
+    // Apollo's landing page only when asked for; the self-hosted IDE is src/ide/.
+    sandbox: config.server.sandbox && config.server.sandboxIde === 'apollo',
     client: options.client,
     production: config.production,
     metrics: options.metrics,
