@@ -15,9 +15,13 @@ export interface RetryOptions {
 // Backoff before retry n (0-based): ~25 ms, ~50 ms…, ±50% jitter so retries don't synchronise.
 const backoffBaseMs = 25;
 
-/** Only idempotent calls are sent again: reads, and calls marked so (a POST that timed out may have been applied). */
+/**
+ * Only idempotent calls are sent again: reads, and calls marked so (a POST that timed out may
+ * have been applied). A streamed body is consumed by the first attempt: there is nothing to resend.
+ */
 const idempotent = ({ request }: Exchange) =>
-  request.idempotent ?? (request.method === 'GET' || request.method === 'HEAD');
+  request.upload === undefined &&
+  (request.idempotent ?? (request.method === 'GET' || request.method === 'HEAD'));
 
 /**
  * Budgeted retries, each a new exchange: the layers below pick another replica (`avoid`), arm a

@@ -39,12 +39,13 @@ export function httpTransport(maxResponseBytes: number): Dispatch {
     try {
       const response = await connection.pool.request({
         method: request.method,
-        path: `${connection.basePath}${request.path}${queryString(request.query)}`,
+        path: `${connection.basePath}${request.path}${request.search ?? queryString(request.query)}`,
         headers:
           request.body === undefined
             ? exchange.headers
             : { ...exchange.headers, 'content-type': 'application/json' },
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        // A streamed upload goes on as it arrives, with the socket's backpressure.
+        body: request.body === undefined ? request.upload : JSON.stringify(request.body),
         signal: exchange.signal,
       });
       const status = response.statusCode;
