@@ -118,16 +118,17 @@ const upstream = Type.Object(
   { additionalProperties: false, default: {}, requiredHint: 'urls' },
 );
 
+/** A path prefix of a route, or what it is rewritten to. */
+const routePath = Type.String({
+  pattern: '^/(?!.*(?:^|/)\\.{1,2}(?:/|$))[^?#\\s]*$',
+  patternHint: 'start with "/", without a query, "#", spaces or "." / ".." segments',
+});
+
 const route = Type.Object(
   {
-    path: Type.String({
-      pattern: '^/(?!.*(?:^|/)\\.{1,2}(?:/|$))[^?#\\s]*$',
-      patternHint: 'start with "/", without a query, "#", spaces or "." / ".." segments',
-    }),
+    path: routePath,
     upstream: Type.String({ minLength: 1 }),
-    rewrite: opt(
-      Type.String({ pattern: '^/[^?#\\s]*$', patternHint: 'start with "/", without a query, "#" or spaces' }),
-    ),
+    rewrite: opt(routePath),
     methods: list(oneOf(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const), {
       minItems: 1,
       default: ['GET'],
