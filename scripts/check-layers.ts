@@ -11,7 +11,7 @@ export const layers: readonly (readonly string[])[] = [
   ['cli'],
   ['demo'],
   ['gateway'],
-  ['http', 'pipeline', 'subscriptions'],
+  ['http', 'pipeline', 'subscriptions', 'routes'],
   ['graphql'],
   ['clients'],
   ['directives'],

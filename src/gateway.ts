@@ -21,6 +21,7 @@ import { loadTrustedDocuments } from './persisted/trusted-documents.js';
 import { registerGraphQLRoute } from './pipeline/index.js';
 import { createRateLimitBackend } from './ratelimit/index.js';
 import { createTierLimiter } from './ratelimit/tiers.js';
+import { registerRoutes } from './routes/index.js';
 import { createRedisClient } from './stores/redis-client.js';
 import { registerSubscriptions } from './subscriptions/index.js';
 import { createUpstreamClient } from './upstream/client.js';
@@ -165,6 +166,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     maxOperationsPerBatch: config.limits.maxOperationsPerBatch,
     production: config.production,
     trackStale,
+  });
+  registerRoutes(app, {
+    routes: config.routes,
+    authenticator,
+    tiers,
+    upstream,
+    metrics,
+    tracing,
+    requestTimeoutMs: config.server.requestTimeoutMs,
   });
   app.addHook('onClose', async () => {
     await upstream.close();

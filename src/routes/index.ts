@@ -1,0 +1,134 @@
+import type { Span } from '@opentelemetry/api';
+import { SpanStatusCode } from '@opentelemetry/api';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RouteConfig } from '../config/types.js';
+import { ErrorCode } from '../errors.js';
+import { createCallObserver } from '../observability/call-observer.js';
+import { labelRoute } from '../observability/http-hooks.js';
+import { createRequestStats, type RequestStats } from '../observability/request-stats.js';
+import { scopeOf, startRequestSpan, type Tracing } from '../observability/tracing.js';
+import { type AccessDeps, admit } from './access.js';
+import { type ProxyOptions, proxy } from './proxy.js';
+import { sendError } from './reply.js';
+import { createRouteTable, type Route } from './table.js';
+
+export interface RoutesDeps extends AccessDeps, ProxyOptions {
+  routes: readonly RouteConfig[];
+  /** Absent when tracing is off. */
+  tracing?: Tracing;
+}
+
+/** The proxied routes, as registered on the server. */
+export interface Routes {
+  /** Serves these routes from the next request on; requests in flight finish on the old ones. */
+  update(routes: readonly RouteConfig[]): void;
+}
+
+/** What one proxied request records for its log line and its span. */
+interface Proxied {
+  route: Route;
+  client?: string;
+  stats: RequestStats;
+  span?: Span;
+}
+
+// Every method a route may list. OPTIONS is left to CORS when it answers preflights on every path.
+const routeMethods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/**
+ * REST routes (`routes:`): a request whose path is a route's `path` or under it is proxied to
+ * the route's service, in this order: the path's safety (400), the method (405 with `Allow`),
+ * the caller's identity and the route's `auth` (401, 403), the tier quota (429), then the call
+ * (proxy.ts). One catch-all route takes every path the gateway's own endpoints leave free, so
+ * the table can change while running; a path no route claims gets the server's usual 404. Its
+ * bodies are never parsed: they stream to the service as they arrive.
+ */
+export function registerRoutes(app: FastifyInstance, deps: RoutesDeps): Routes {
+  let table = createRouteTable(deps.routes);
+  const proxied = new WeakMap<FastifyRequest, Proxied>();
+  const accessLog = app.log.child({}, { redact: { paths: [] } });
+
+  const finish = (request: FastifyRequest, status: number) => {
+    const state = proxied.get(request);
+    if (!state) return;
+    proxied.delete(request);
+    const { stats, route, span } = state;
+    const durationMs = performance.now() - stats.startedAt;
+    accessLog.info(
+      {
+        reqId: request.id,
+        client: state.client ?? null,
+        route: route.path,
+        service: route.upstream,
+        method: request.method,
+        status,
+        durationMs: Math.round(durationMs * 10) / 10,
+        upstreamCalls: stats.upstreamCalls,
+        upstreamMs: Math.round(stats.upstreamMs * 10) / 10,
+      },
+      'route request',
+    );
+    if (span) {
+      span.setAttribute('http.response.status_code', status);
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${status}` });
+      span.end();
+    }
+  };
+
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    const match = table.match(request.url);
+    if (!match) {
+      labelRoute(request, 'unmatched');
+      return reply.callNotFound();
+    }
+    const { route } = match;
+    labelRoute(request, route.path);
+    const state: Proxied = { route, stats: createRequestStats(false) };
+    proxied.set(request, state);
+    // The caller went away before the whole answer: the call stops, and the line says 499.
+    const abort = new AbortController();
+    reply.raw.once('close', () => {
+      if (reply.raw.writableFinished) return;
+      abort.abort();
+      finish(request, 499);
+    });
+    if (match.unsafe) {
+      return sendError(reply, ErrorCode.BAD_REQUEST, { message: 'The path has "." or ".." segments' });
+    }
+    if (!route.methods.has(request.method)) {
+      void reply.header('allow', route.allow);
+      return sendError(reply, ErrorCode.METHOD_NOT_ALLOWED, { message: `Allowed methods: ${route.allow}` });
+    }
+    const identity = await admit(request, reply, route, deps);
+    if (!identity) return reply;
+    state.client = identity.clientName;
+    const tracing = deps.tracing;
+    if (tracing) {
+      const { method, id, headers } = request;
+      state.span = startRequestSpan(tracing.tracer, method, id, headers.traceparent, route.path);
+    }
+    const trace = state.span && tracing ? scopeOf(tracing.tracer, state.span) : undefined;
+    const observer = createCallObserver({ stats: state.stats, trace });
+    const call = { identity, startedAt: state.stats.startedAt, signal: abort.signal, observer };
+    return proxy(request, reply, match, call, deps);
+  };
+
+  void app.register(async (scope) => {
+    // Bodies are the service's to read: no parser, no body limit, the raw stream goes on.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    scope.addHook('onResponse', async (request, reply) => finish(request, reply.statusCode));
+    scope.route({
+      method: routeMethods.filter((method) => !app.hasRoute({ method, url: '/*' })),
+      url: '/*',
+      exposeHeadRoute: false,
+      handler: handle,
+    });
+  });
+
+  return {
+    update(routes) {
+      table = createRouteTable(routes);
+    },
+  };
+}
