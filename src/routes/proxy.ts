@@ -5,7 +5,7 @@ import { ErrorCode, type ErrorCode as ErrorCodeType } from '../errors.js';
 import { saneTraceparent } from '../observability/trace-context.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { isUpstreamFailure } from '../upstream/errors.js';
-import type { Answer } from '../upstream/exchange.js';
+import { type Answer, discardBody } from '../upstream/exchange.js';
 import type { CallContext, CallObserver, HeaderTransform, UpstreamRequest } from '../upstream/types.js';
 import { endToEndHeaders, forwardedHeaders } from './headers.js';
 import { sendError } from './reply.js';
@@ -92,7 +92,7 @@ function relay(
 ): FastifyReply {
   const body = answer.body!;
   if (answer.status < 200 || answer.status > 599) {
-    body.destroy();
+    discardBody(body);
     return sendError(reply, ErrorCode.UPSTREAM_ERROR, { service });
   }
   const headers = endToEndHeaders(answer.headers);

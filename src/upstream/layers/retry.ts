@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRetryable, type UpstreamFailure } from '../errors.js';
-import type { Exchange, Layer } from '../exchange.js';
+import { discardBody, type Exchange, type Layer } from '../exchange.js';
 import type { RetryBudget } from '../retry-budget.js';
 
 export interface RetryOptions {
@@ -57,7 +57,7 @@ export function retryLayer(options: RetryOptions): Layer {
         if (!retryable) throw failure;
         options.onRetry?.();
         // A passed-through answer of the failed attempt is not passed on: its body is let go.
-        failure.answer?.body?.destroy();
+        discardBody(failure.answer?.body);
         await sleep(delay);
         exchange = { ...first, retry: retry + 1, avoid: exchange.replica, replica: undefined };
       }
