@@ -61,6 +61,17 @@ describe('no answer from the service: a coded JSON error naming it', () => {
   });
 });
 
+describe('an answer cut short', () => {
+  it('cuts the caller off too, never ending the answer as if it were whole; the next call is served', async () => {
+    // 200 and a declared length, part of the body, then the connection is destroyed.
+    stack.services.setFault('notifications', { kind: 'reset' });
+    await expect(send('/r/notifications?userIds=u2')).rejects.toThrow();
+    await clearFaults(stack.services);
+    const next = await send('/r/notifications?userIds=u2');
+    expect(next.status).toBe(200);
+  });
+});
+
 describe('retries: reads only', () => {
   it('a GET that failed with a 5xx is retried, and the last answer is passed on as it is', async () => {
     stack.services.setFault('orders', { kind: 'status', status: 503 });
