@@ -106,7 +106,7 @@ async function startGateway(context: TargetContext): Promise<Target> {
 }
 
 /** A port nothing listens on right now (the gateway takes its port from its config file). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
