@@ -106,6 +106,11 @@ const curl = (headers: string[], query: string) =>
     `-d '${JSON.stringify({ query })}'`,
   ].join(' \\\n    ');
 
+// The demo config's REST route (gateway.demo.yaml), when the config in use has it.
+const routeLines = config.routes.some((route) => route.path === '/api/products')
+  ? `\nExample REST route (GET /api/products → the products service's /products):\n  curl -si '${new URL(url).origin}/api/products?ids=p1,p2'\n`
+  : '';
+
 process.stdout.write(`
 Switchboard demo is running.
 
@@ -131,7 +136,7 @@ Example mobile query (a compact dashboard and product cards):
 
 Example partner query (the catalogue with stock from the inventory service):
   ${curl([clientHeader('partner')], partnerQuery)}
-
+${routeLines}
 Press Ctrl+C to stop.
 `);
 
