@@ -109,7 +109,13 @@ export function registerRoutes(app: FastifyInstance, deps: RoutesDeps): Routes {
     }
     const trace = state.span && tracing ? scopeOf(tracing.tracer, state.span) : undefined;
     const observer = createCallObserver({ stats: state.stats, trace });
-    const call = { identity, startedAt: state.stats.startedAt, signal: abort.signal, observer };
+    const call = {
+      identity,
+      startedAt: state.stats.startedAt,
+      signal: abort.signal,
+      onCallerGone: () => abort.abort(),
+      observer,
+    };
     return proxy(request, reply, match, call, deps);
   };
 

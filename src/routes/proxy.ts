@@ -23,6 +23,8 @@ export interface ProxyCall {
   startedAt: number;
   /** Aborted when the caller goes away: the attempt stops and counts against no service. */
   signal: AbortSignal;
+  /** Aborts `signal`: the caller's upload broke off. */
+  onCallerGone(): void;
   observer?: CallObserver;
 }
 
@@ -41,7 +43,7 @@ export async function proxy(
 ): Promise<FastifyReply> {
   const { route } = match;
   const { identity } = call;
-  const upload = hasBody(request) ? uploadOf(request) : undefined;
+  const upload = hasBody(request) ? uploadOf(request, call.onCallerGone) : undefined;
   const upstreamRequest: UpstreamRequest = {
     method: request.method as UpstreamRequest['method'],
     path: match.path,
@@ -120,11 +122,16 @@ function hasBody(request: FastifyRequest): boolean {
 /**
  * The request body as the service's upload. Piped through a stream of its own: when an attempt
  * fails mid-upload (its deadline), undici destroys the upload, and that must not destroy the
- * caller's socket, which still has to carry the 504.
+ * caller's socket, which still has to carry the 504. A caller whose upload breaks off is gone:
+ * the call is aborted first, so the broken upload reads as the caller's doing, never as a
+ * failure of the service (one caller must not open a breaker for everyone).
  */
-function uploadOf(request: FastifyRequest): Readable {
+function uploadOf(request: FastifyRequest, onCallerGone: () => void): Readable {
   const upload = new PassThrough();
   request.raw.pipe(upload);
-  request.raw.once('error', (error) => upload.destroy(error));
+  request.raw.once('error', (error) => {
+    onCallerGone();
+    upload.destroy(error);
+  });
   return upload;
 }
