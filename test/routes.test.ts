@@ -247,6 +247,20 @@ describe('headers', () => {
     expect(answer.headers.connection).not.toContain('x-hop-answer');
   });
 
+  it("applies the service's transform to GraphQL's calls too, and the route's to the route only", async () => {
+    const answer = await stack.graphql('{ products(ids: ["p1"]) { id } }');
+    expect(answer.body).toEqual({ data: { products: [{ id: 'p1' }] } });
+    const [sent] = stack.services.requests('products');
+    const { host: _host, ...headers } = sent!.headers;
+    expect(headers).toEqual({
+      connection: 'keep-alive',
+      accept: 'application/json',
+      'x-request-id': answer.headers.get('x-request-id'),
+      'x-api-version': '2',
+      'x-set-by': 'upstream',
+    });
+  });
+
   it("applies the route's response transform after the service's headers", async () => {
     const answer = await get('/api/products?ids=p1');
     expect(answer.headers['x-served-by']).toBe('switchboard');
