@@ -29,6 +29,8 @@ function generated(total: number): Readable {
 
 let upstream: Server;
 let upstreamUrl: string;
+/** Uploads that reached the service (their request head did). */
+let uploadsArrived = 0;
 /** Streams of `/endless` whose response the gateway closed. */
 let endlessClosed = 0;
 let gateway: CliProcess;
@@ -39,6 +41,7 @@ beforeAll(async () => {
   upstream = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://upstream');
     if (req.method === 'POST' && url.pathname === '/bytes/count') {
+      uploadsArrived += 1;
       let received = 0;
       req.on('data', (data: Buffer) => {
         received += data.length;
@@ -181,12 +184,12 @@ describe.skipIf(process.platform !== 'linux')('streaming through a route', () =>
         headers: { 'content-length': String(64 * MiB) },
       });
       req.on('error', () => {});
+      const arrivedBefore = uploadsArrived;
       req.write(Buffer.alloc(4 * MiB));
-      // Let the upload reach the service, then leave.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The call is made (the service has the request), then the caller leaves mid-upload.
+      await waitFor(() => uploadsArrived > arrivedBefore, 'the upload to reach the service', 15_000);
       req.destroy();
     }
-    await new Promise((resolve) => setTimeout(resolve, 300));
     const after = await upload(MiB, '/fragile/count');
     expect(after).toEqual({ status: 200, body: { received: MiB, declared: String(MiB) } });
     const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();

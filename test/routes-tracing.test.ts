@@ -1,6 +1,5 @@
 // A proxied request is traced like a GraphQL one: a server span for the route, continuing the
 // caller's trace, and a client span per attempt whose id is the traceparent the service receives.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -8,7 +7,7 @@ import { loadConfig } from '../src/config/load.js';
 import { type DemoServices, startDemoServices } from '../src/demo/services.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
-import { rawRequest } from './helpers/http.js';
+import { rawRequest, waitFor } from './helpers/http.js';
 import { gatewayEnv } from './helpers/stack.js';
 import { type TempConfig, writeTempConfig } from './helpers/temp-config.js';
 
@@ -46,8 +45,7 @@ it('a route request has its server span, in the caller trace, and the service ge
   });
   expect(answer.status).toBe(200);
   // The server span ends in onResponse, just after the answer left.
-  for (let i = 0; i < 400 && !exporter.getFinishedSpans().some((s) => s.kind === SpanKind.SERVER); i++)
-    await sleep(5);
+  await waitFor(() => exporter.getFinishedSpans().some((s) => s.kind === SpanKind.SERVER), 'the server span');
   const spans = exporter.getFinishedSpans();
   const server = spans.find((span) => span.kind === SpanKind.SERVER);
   const client = spans.find((span) => span.kind === SpanKind.CLIENT);

@@ -3,7 +3,7 @@
 // (the raw request target, hop-by-hop headers in an answer).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
-import { type RawAnswer, rawRequest, scrapeMetrics } from './helpers/http.js';
+import { type RawAnswer, rawRequest, scrapeMetrics, waitFor } from './helpers/http.js';
 import { gatewayEnv, type Stack, startStack, tokenFor } from './helpers/stack.js';
 import { type StubService, startStubService } from './helpers/stub-service.js';
 import { type TempConfig, writeTempConfig } from './helpers/temp-config.js';
@@ -274,6 +274,8 @@ describe('metrics and logs', () => {
   it('counts under the route, and logs one line without the query string or credentials', async () => {
     const token = await tokenFor('u2');
     await get('/api/orders?userIds=u2&secret-ish=1', { authorization: `Bearer ${token}` });
+    // Both are written once the answer has left (onResponse).
+    await waitFor(() => logLines.some((line) => line.msg === 'route request'), 'the route log line');
     const metrics = await scrapeMetrics(stack.url);
     expect(metrics).toMatch(/switchboard_http_requests_total\{route="\/api\/orders",status="200"\} [1-9]/);
     const lines = logLines.filter((line) => line.msg === 'route request');
