@@ -85,6 +85,11 @@ export function registerRoutes(app: FastifyInstance, deps: RoutesDeps): Routes {
     labelRoute(request, route.path);
     const state: Proxied = { route, stats: createRequestStats(false) };
     proxied.set(request, state);
+    const tracing = deps.tracing;
+    if (tracing) {
+      const { method, id, headers } = request;
+      state.span = startRequestSpan(tracing.tracer, method, id, headers.traceparent, route.path);
+    }
     // The caller went away before the whole answer: the call stops, and the line says 499.
     const abort = new AbortController();
     reply.raw.once('close', () => {
@@ -102,11 +107,6 @@ export function registerRoutes(app: FastifyInstance, deps: RoutesDeps): Routes {
     const identity = await admit(request, reply, route, deps);
     if (!identity) return reply;
     state.client = identity.clientName;
-    const tracing = deps.tracing;
-    if (tracing) {
-      const { method, id, headers } = request;
-      state.span = startRequestSpan(tracing.tracer, method, id, headers.traceparent, route.path);
-    }
     const trace = state.span && tracing ? scopeOf(tracing.tracer, state.span) : undefined;
     const observer = createCallObserver({ stats: state.stats, trace });
     const call = {

@@ -1,7 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Identity } from '../auth/identity.js';
-import { ErrorCode, type ErrorCode as ErrorCodeType } from '../errors.js';
+import { ErrorCode } from '../errors.js';
 import { saneTraceparent } from '../observability/trace-context.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import { isUpstreamFailure } from '../upstream/errors.js';
@@ -78,7 +78,7 @@ export async function proxy(
       upload?.destroy();
       if (!isUpstreamFailure(error)) throw error;
       if (error.outcome === 'aborted') return reply.hijack();
-      return sendError(reply, error.extensions.code as ErrorCodeType, { service: route.upstream });
+      return sendError(reply, error.extensions.code as ErrorCode, { service: route.upstream });
     }
   }
   return relay(request, reply, answer, route.upstream, route.responseHeaders);
@@ -129,7 +129,7 @@ function hasBody(request: FastifyRequest): boolean {
 function uploadOf(request: FastifyRequest, onCallerGone: () => void): Readable {
   const upload = new PassThrough();
   request.raw.pipe(upload);
-  request.raw.once('error', (error) => {
+  request.raw.on('error', (error) => {
     onCallerGone();
     upload.destroy(error);
   });
