@@ -717,7 +717,7 @@ describe('the keys of gRPC upstreams, routes, subscriptions and the IDE', () => 
     ],
     [
       'routes: [{ path: /api, upstream: products, rewrite: /a/.. }]',
-      'routes[0].rewrite must start with "/", without a query, "#", spaces or "." / ".." segments, received "/a/.."',
+      'routes[0].rewrite must not have "." or ".." segments, received "/a/.."',
     ],
     [
       'routes: [{ path: /api, upstream: products, responseHeaders: { set: { Transfer-Encoding: gzip } } }]',

@@ -149,7 +149,15 @@ function checkRoutes(config: GatewayConfig, errors: string[]): void {
       if (first !== undefined) errors.push(`${path}.path repeats the path of ${itemPath('routes', first)}`);
       else seen.set(route.path, index);
     }
-    if (typeof route.rewrite === 'string') route.rewrite = withoutTrailingSlash(route.rewrite);
+    if (typeof route.rewrite === 'string') {
+      // Like path: a rewrite that climbs (`/a/..`) would send callers outside the prefix it names.
+      if (/(?:^|\/)\.{1,2}(?:\/|$)/.test(route.rewrite)) {
+        errors.push(
+          `${path}.rewrite must not have "." or ".." segments, received ${JSON.stringify(route.rewrite)}`,
+        );
+      }
+      route.rewrite = withoutTrailingSlash(route.rewrite);
+    }
     checkTransform(route.requestHeaders, `${path}.requestHeaders`, errors);
     checkTransform(route.responseHeaders, `${path}.responseHeaders`, errors);
   });

@@ -118,17 +118,16 @@ const upstream = Type.Object(
   { additionalProperties: false, default: {}, requiredHint: 'urls' },
 );
 
-/** A path prefix of a route, or what it is rewritten to. */
-const routePath = Type.String({
-  pattern: '^/(?!.*(?:^|/)\\.{1,2}(?:/|$))[^?#\\s]*$',
-  patternHint: 'start with "/", without a query, "#", spaces or "." / ".." segments',
-});
-
 const route = Type.Object(
   {
-    path: routePath,
+    path: Type.String({
+      pattern: '^/(?!.*(?:^|/)\\.{1,2}(?:/|$))[^?#\\s]*$',
+      patternHint: 'start with "/", without a query, "#", spaces or "." / ".." segments',
+    }),
     upstream: Type.String({ minLength: 1 }),
-    rewrite: opt(routePath),
+    rewrite: opt(
+      Type.String({ pattern: '^/[^?#\\s]*$', patternHint: 'start with "/", without a query, "#" or spaces' }),
+    ),
     methods: list(oneOf(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const), {
       minItems: 1,
       default: ['GET'],

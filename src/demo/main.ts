@@ -88,6 +88,10 @@ const webQuery =
 const mobileQuery =
   '{ dashboard { summary { name role } unread(limit: 3) { kind message createdAt } } productCards(ids: ["p1", "p2", "p3"]) { id name inStock } }';
 const partnerQuery = '{ products(ids: ["p1", "p2"]) { id name stock { available } } }';
+// The demo config's REST route (gateway.demo.yaml), when the config in use has it.
+const routeLines = config.routes.some((route) => route.path === '/api/products')
+  ? `Example REST route (GET /api/products → the products service's /products):\n  curl -si '${new URL(url).origin}/api/products?ids=p1,p2'\n\n`
+  : '';
 
 type DemoClient = keyof typeof apiKeys;
 // SWITCHBOARD_CONFIG may name a file without the demo keys: then only what it has is printed.
@@ -105,11 +109,6 @@ const curl = (headers: string[], query: string) =>
     ...headers.map((header) => `-H '${header}'`),
     `-d '${JSON.stringify({ query })}'`,
   ].join(' \\\n    ');
-
-// The demo config's REST route (gateway.demo.yaml), when the config in use has it.
-const routeLines = config.routes.some((route) => route.path === '/api/products')
-  ? `\nExample REST route (GET /api/products → the products service's /products):\n  curl -si '${new URL(url).origin}/api/products?ids=p1,p2'\n`
-  : '';
 
 process.stdout.write(`
 Switchboard demo is running.
@@ -134,9 +133,9 @@ Example dashboard query (web: the base schema):
 Example mobile query (a compact dashboard and product cards):
   ${curl([clientHeader('mobile'), `authorization: Bearer ${u1}`], mobileQuery)}
 
-Example partner query (the catalogue with stock from the inventory service):
+${routeLines}Example partner query (the catalogue with stock from the inventory service):
   ${curl([clientHeader('partner')], partnerQuery)}
-${routeLines}
+
 Press Ctrl+C to stop.
 `);
 
