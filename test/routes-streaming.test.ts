@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setPriority } from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,9 +99,13 @@ log: { level: warn }
     PRODUCTS_URL: upstreamUrl,
     LOG_LEVEL: 'info',
   });
-  const ready = await gateway.logLine('switchboard is ready', 30_000);
+  // Moving 400 MB keeps every core busy for seconds: at a lower priority the transfers use what
+  // the other test files leave, instead of starving their gateways into load shedding. The client
+  // and the service here only wait on this gateway (backpressure), so they slow down with it.
+  setPriority(gateway.child.pid!, 10);
+  const ready = await gateway.logLine('switchboard is ready', 60_000);
   gatewayUrl = new URL(ready.url as string).origin;
-}, 60_000);
+}, 90_000);
 
 afterAll(async () => {
   await gateway?.kill();
