@@ -21,7 +21,7 @@ import { loadTrustedDocuments } from './persisted/trusted-documents.js';
 import { registerGraphQLRoute } from './pipeline/index.js';
 import { createRateLimitBackend } from './ratelimit/index.js';
 import { createTierLimiter } from './ratelimit/tiers.js';
-import { type Routes, registerRoutes } from './routes/index.js';
+import { createRouteSet, registerRoutes } from './routes/index.js';
 import { createRedisClient } from './stores/redis-client.js';
 import { registerSubscriptions } from './subscriptions/index.js';
 import { createUpstreamClient } from './upstream/client.js';
@@ -32,8 +32,6 @@ export interface Gateway {
   app: FastifyInstance;
   metrics: GatewayMetrics;
   readiness: Readiness;
-  /** The REST routes (`routes:`); `update()` serves a new list from the next request on (a reload). */
-  routes: Routes;
   /** Listens on the configured host and port (port 0 picks a free one); resolves with the base URL. */
   listen(): Promise<string>;
   /** Stops taking traffic (`/ready` 503), lets in-flight requests finish, closes pools. */
@@ -169,15 +167,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     production: config.production,
     trackStale,
   });
-  const routes = registerRoutes(app, {
-    routes: config.routes,
+  const routes = createRouteSet(config.routes, {
     authenticator,
     tiers,
     upstream,
-    metrics,
-    tracing,
     requestTimeoutMs: config.server.requestTimeoutMs,
   });
+  registerRoutes(app, { metrics, tracing, acquire: () => ({ routes, release: () => {} }) });
   app.addHook('onClose', async () => {
     await upstream.close();
     await rateLimits.close();
@@ -190,7 +186,6 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     app,
     metrics,
     readiness,
-    routes,
     async listen() {
       const address = await app.listen({ host: config.server.host, port: config.server.port });
       readiness.ready = true;

@@ -3,6 +3,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteConfig } from '../config/types.js';
 import { ErrorCode } from '../errors.js';
+import type { GatewayMetrics } from '../metrics/metrics.js';
 import { createCallObserver } from '../observability/call-observer.js';
 import { labelRoute } from '../observability/http-hooks.js';
 import { createRequestStats, type RequestStats } from '../observability/request-stats.js';
@@ -10,26 +11,42 @@ import { scopeOf, startRequestSpan, type Tracing } from '../observability/tracin
 import { type AccessDeps, admit } from './access.js';
 import { type ProxyOptions, proxy } from './proxy.js';
 import { sendError } from './reply.js';
-import { createRouteTable, type Route } from './table.js';
+import { createRouteTable, type Route, type RouteTable } from './table.js';
 
-export interface RoutesDeps extends AccessDeps, ProxyOptions {
-  routes: readonly RouteConfig[];
+/**
+ * The routes of one config and what serves them: built with each config (a reload builds a new
+ * one), so a request is served start to end by the identity, quotas and services of one config.
+ */
+export interface RouteSet extends Omit<AccessDeps, 'metrics'>, ProxyOptions {
+  table: RouteTable;
+}
+
+/** Compiles `routes:` with the parts of the same config that serve them. */
+export function createRouteSet(
+  routes: readonly RouteConfig[],
+  parts: Omit<AccessDeps, 'metrics'> & ProxyOptions,
+): RouteSet {
+  return { ...parts, table: createRouteTable(routes) };
+}
+
+export interface RoutesDeps {
+  metrics: GatewayMetrics;
   /** Absent when tracing is off. */
   tracing?: Tracing;
+  /**
+   * The route set current when a request arrives, held until `release` (the answer has left or
+   * the caller has gone): a reload never changes a request half-way, nor closes what it streams.
+   */
+  acquire(): { routes: RouteSet; release(): void };
 }
 
-/** The proxied routes, as registered on the server. */
-export interface Routes {
-  /** Serves these routes from the next request on; requests in flight finish on the old ones. */
-  update(routes: readonly RouteConfig[]): void;
-}
-
-/** What one proxied request records for its log line and its span. */
+/** What one proxied request records for its log line and its span, and the set it holds. */
 interface Proxied {
   route: Route;
   client?: string;
   stats: RequestStats;
   span?: Span;
+  release(): void;
 }
 
 // Every method a route may list. OPTIONS is left to CORS when it answers preflights on every path.
@@ -40,11 +57,10 @@ const routeMethods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'
  * the route's service, in this order: the path's safety (400), the method (405 with `Allow`),
  * the caller's identity and the route's `auth` (401, 403), the tier quota (429), then the call
  * (proxy.ts). One catch-all route takes every path the gateway's own endpoints leave free, so
- * the table can change while running; a path no route claims gets the server's usual 404. Its
+ * the table can change with the config; a path no route claims gets the server's usual 404. Its
  * bodies are never parsed: they stream to the service as they arrive.
  */
-export function registerRoutes(app: FastifyInstance, deps: RoutesDeps): Routes {
-  let table = createRouteTable(deps.routes);
+export function registerRoutes(app: FastifyInstance, deps: RoutesDeps): void {
   const proxied = new WeakMap<FastifyRequest, Proxied>();
   const accessLog = app.log.child({}, { redact: { paths: [] } });
 
@@ -52,6 +68,7 @@ export function registerRoutes(app: FastifyInstance, deps: RoutesDeps): Routes {
     const state = proxied.get(request);
     if (!state) return;
     proxied.delete(request);
+    state.release();
     const { stats, route, span } = state;
     const durationMs = performance.now() - stats.startedAt;
     accessLog.info(
@@ -76,14 +93,17 @@ export function registerRoutes(app: FastifyInstance, deps: RoutesDeps): Routes {
   };
 
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
-    const match = table.match(request.url);
+    const lease = deps.acquire();
+    const set = lease.routes;
+    const match = set.table.match(request.url);
     if (!match) {
+      lease.release();
       labelRoute(request, 'unmatched');
       return reply.callNotFound();
     }
     const { route } = match;
     labelRoute(request, route.path);
-    const state: Proxied = { route, stats: createRequestStats(false) };
+    const state: Proxied = { route, stats: createRequestStats(false), release: lease.release };
     proxied.set(request, state);
     const tracing = deps.tracing;
     if (tracing) {
@@ -104,7 +124,7 @@ export function registerRoutes(app: FastifyInstance, deps: RoutesDeps): Routes {
       void reply.header('allow', route.allow);
       return sendError(reply, ErrorCode.METHOD_NOT_ALLOWED, { message: `Allowed methods: ${route.allow}` });
     }
-    const identity = await admit(request, reply, route, deps);
+    const identity = await admit(request, reply, route, { ...set, metrics: deps.metrics });
     if (!identity) return reply;
     state.client = identity.clientName;
     const trace = state.span && tracing ? scopeOf(tracing.tracer, state.span) : undefined;
@@ -116,7 +136,7 @@ export function registerRoutes(app: FastifyInstance, deps: RoutesDeps): Routes {
       onCallerGone: () => abort.abort(),
       observer,
     };
-    return proxy(request, reply, match, call, deps);
+    return proxy(request, reply, match, call, set);
   };
 
   void app.register(async (scope) => {
@@ -131,10 +151,4 @@ export function registerRoutes(app: FastifyInstance, deps: RoutesDeps): Routes {
       handler: handle,
     });
   });
-
-  return {
-    update(routes) {
-      table = createRouteTable(routes);
-    },
-  };
 }
