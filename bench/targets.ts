@@ -115,7 +115,7 @@ async function startGateway(context: TargetContext, name: 'G' | 'G2', workers: n
 }
 
 /** A port nothing listens on right now (the gateway takes its port from its config file). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -13,7 +13,7 @@ export const layers: readonly (readonly string[])[] = [
   ['demo'],
   ['gateway'],
   ['reload'],
-  ['http', 'pipeline', 'subscriptions', 'ide'],
+  ['http', 'pipeline', 'subscriptions', 'ide', 'routes'],
   ['graphql'],
   ['clients'],
   ['directives'],

@@ -118,13 +118,21 @@ function onShutdownSignal(gateway: Gateway, graceMs: number, logger: ReturnType<
       logger.warn('grace period over; exiting with requests still in flight');
       process.exit(0);
     }, graceMs).unref();
-    gateway.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while closing');
-        process.exit(0);
-      },
-    );
+    // A worker is a lame duck first: /ready says 503 at once, but it keeps taking connections a
+    // moment longer, since the primary has already accepted some on its behalf and would reset
+    // them once every worker stopped listening. A fifth of the grace period, one second at most.
+    // A single process stops listening at once: new connections are refused.
+    gateway.readiness.ready = false;
+    const lameDuckMs = cluster.isWorker ? Math.min(1_000, graceMs / 5) : 0;
+    new Promise((resolve) => setTimeout(resolve, lameDuckMs))
+      .then(() => gateway.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while closing');
+          process.exit(0);
+        },
+      );
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);

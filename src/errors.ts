@@ -23,6 +23,8 @@ export const ErrorCode = {
   PERSISTED_QUERY_NOT_ALLOWED: 'PERSISTED_QUERY_NOT_ALLOWED',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   NOT_FOUND: 'NOT_FOUND',
+  // A proxied route answers only the methods it lists (with `Allow`).
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   // A subscription's consumer fell too far behind: it was ended, not buffered without bound.
   SLOW_CONSUMER: 'SLOW_CONSUMER',
@@ -50,6 +52,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   PERSISTED_QUERY_NOT_ALLOWED: 400,
   PAYLOAD_TOO_LARGE: 413,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   SERVICE_UNAVAILABLE: 503,
   SLOW_CONSUMER: 200,
   INTERNAL_SERVER_ERROR: 500,

@@ -26,6 +26,7 @@ import { createTierLimiter, type TierLimiter } from './ratelimit/tiers.js';
 import { createGenerationHolder } from './reload/holder.js';
 import { type ConfigSource, createReloader, type ReloadOutcome } from './reload/reloader.js';
 import { watchConfig } from './reload/watch.js';
+import { createRouteSet, type RouteSet, registerRoutes } from './routes/index.js';
 import { createRedisClient } from './stores/redis-client.js';
 import { registerSubscriptions } from './subscriptions/index.js';
 import { createUpstreamClient, type UpstreamClient } from './upstream/client.js';
@@ -77,6 +78,8 @@ interface Generation {
   endpointFor(client: string): Endpoint;
   endpoints: Endpoint[];
   stages: GraphQLStages;
+  /** The REST routes (`routes:`) over this generation's identity, quotas and services. */
+  routes: RouteSet;
 }
 
 /** Builds the gateway from a validated config. Nothing listens until `listen()`. */
@@ -184,6 +187,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       authenticator,
       tiers,
       upstream,
+      routes: createRouteSet(config.routes, {
+        authenticator,
+        tiers,
+        upstream,
+        requestTimeoutMs: config.server.requestTimeoutMs,
+      }),
       endpointFor,
       endpoints: [...bySchema.values()],
       stages: createGraphQLStages({
@@ -241,6 +250,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     acquire() {
       const lease = holder.acquire();
       return { stages: lease.generation.stages, release: lease.release };
+    },
+  });
+  registerRoutes(app, {
+    metrics,
+    tracing,
+    acquire() {
+      const lease = holder.acquire();
+      return { routes: lease.generation.routes, release: lease.release };
     },
   });
 

@@ -704,6 +704,30 @@ describe('the keys of gRPC upstreams, routes, subscriptions and the IDE', () => 
       'routes[1].path repeats the path of routes[0]',
     ],
     [
+      'routes: [{ path: /a, upstream: products }, { path: /a/, upstream: users }]',
+      'routes[1].path repeats the path of routes[0]',
+    ],
+    [
+      'routes: [{ path: /metrics, upstream: products }]',
+      "routes[0].path /metrics is under the gateway's own /metrics: choose another path",
+    ],
+    [
+      'routes: [{ path: /graphql/rest, upstream: products }]',
+      "routes[0].path /graphql/rest is under the gateway's own /graphql: choose another path",
+    ],
+    [
+      'routes: [{ path: /api, upstream: products, rewrite: /a/.. }]',
+      'routes[0].rewrite must not have "." or ".." segments, received "/a/.."',
+    ],
+    [
+      'routes: [{ path: /api, upstream: products, responseHeaders: { set: { Transfer-Encoding: gzip } } }]',
+      'routes[0].responseHeaders.set.Transfer-Encoding is a hop-by-hop or framing header: it cannot be set',
+    ],
+    [
+      'routes: [{ path: /api, upstream: products, requestHeaders: { remove: ["not a name"] } }]',
+      'routes[0].requestHeaders.remove[0] must be a header name (letters, digits and !#$%&\'*+.^_`|~-), received "not a name"',
+    ],
+    [
       'upstreams: { users: { requestHeaders: { set: { connection: close } } } }',
       'upstreams.users.requestHeaders.set.connection is a hop-by-hop or framing header: it cannot be set',
     ],
@@ -724,9 +748,21 @@ describe('the keys of gRPC upstreams, routes, subscriptions and the IDE', () => 
 server: { workers: auto, sandboxDefaults: { query: "{ me { id } }", headers: { x-api-key: k } } }
 routes:
   - { path: /api/products, upstream: products, rewrite: /products }
+  - { path: /graphqlx/, upstream: users, rewrite: /users/, methods: [GET, POST], auth: admin, timeoutMs: 500 }
+  - { path: /, upstream: orders, rewrite: / }
 `);
     expect(config.routes).toEqual([
       { path: '/api/products', upstream: 'products', rewrite: '/products', methods: ['GET'], auth: 'none' },
+      // Trailing slashes dropped: `/graphqlx` is not under `/graphql`.
+      {
+        path: '/graphqlx',
+        upstream: 'users',
+        rewrite: '/users',
+        methods: ['GET', 'POST'],
+        auth: 'admin',
+        timeoutMs: 500,
+      },
+      { path: '/', upstream: 'orders', rewrite: '/', methods: ['GET'], auth: 'none' },
     ]);
     expect(config.server.workers).toBe('auto');
     expect(config.server.sandboxDefaults).toEqual({ query: '{ me { id } }', headers: { 'x-api-key': 'k' } });

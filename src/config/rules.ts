@@ -117,6 +117,15 @@ function checkApiKeys(config: GatewayConfig, errors: string[]): void {
   });
 }
 
+// The gateway's own endpoints always answer their paths: a route there would be reached only
+// by the methods they leave free, which is never what its author meant.
+const gatewayEndpoints = ['/graphql', '/health', '/ready', '/metrics'];
+
+const withoutTrailingSlash = (path: string): string => path.replace(/(?<=.)\/+$/, '');
+
+/** Whether `path` is `prefix` or below it (`/graphql/x` is under `/graphql`, `/graphqlx` is not). */
+const isUnder = (path: string, prefix: string): boolean => path === prefix || path.startsWith(`${prefix}/`);
+
 function checkRoutes(config: GatewayConfig, errors: string[]): void {
   if (!Array.isArray(config.routes)) return;
   const seen = new Map<string, number>();
@@ -131,9 +140,23 @@ function checkRoutes(config: GatewayConfig, errors: string[]): void {
       errors.push(`${path}.upstream ${route.upstream} is a gRPC service: routes proxy HTTP services only`);
     }
     if (typeof route.path === 'string') {
+      // `/api/` and `/api` name the same prefix: kept without the trailing slash (`/` stays `/`).
+      route.path = withoutTrailingSlash(route.path);
+      const own = gatewayEndpoints.find((endpoint) => isUnder(route.path as string, endpoint));
+      if (own)
+        errors.push(`${path}.path ${route.path} is under the gateway's own ${own}: choose another path`);
       const first = seen.get(route.path);
       if (first !== undefined) errors.push(`${path}.path repeats the path of ${itemPath('routes', first)}`);
       else seen.set(route.path, index);
+    }
+    if (typeof route.rewrite === 'string') {
+      // Like path: a rewrite that climbs (`/a/..`) would send callers outside the prefix it names.
+      if (/(?:^|\/)\.{1,2}(?:\/|$)/.test(route.rewrite)) {
+        errors.push(
+          `${path}.rewrite must not have "." or ".." segments, received ${JSON.stringify(route.rewrite)}`,
+        );
+      }
+      route.rewrite = withoutTrailingSlash(route.rewrite);
     }
     checkTransform(route.requestHeaders, `${path}.requestHeaders`, errors);
     checkTransform(route.responseHeaders, `${path}.responseHeaders`, errors);

@@ -90,6 +90,10 @@ const webQuery =
 const mobileQuery =
   '{ dashboard { summary { name role } unread(limit: 3) { kind message createdAt } } productCards(ids: ["p1", "p2", "p3"]) { id name inStock } }';
 const partnerQuery = '{ products(ids: ["p1", "p2"]) { id name stock { available } } }';
+// The demo config's REST route (gateway.demo.yaml), when the config in use has it.
+const routeLines = config.routes.some((route) => route.path === '/api/products')
+  ? `Example REST route (GET /api/products → the products service's /products):\n  curl -si '${new URL(url).origin}/api/products?ids=p1,p2'\n\n`
+  : '';
 
 type DemoClient = keyof typeof apiKeys;
 // SWITCHBOARD_CONFIG may name a file without the demo keys: then only what it has is printed.
@@ -149,7 +153,7 @@ Example dashboard query (web: the base schema):
 Example mobile query (a compact dashboard and product cards):
   ${curl([clientHeader('mobile'), `authorization: Bearer ${u1}`], mobileQuery)}
 
-Example partner query (the catalogue with stock from the inventory service):
+${routeLines}Example partner query (the catalogue with stock from the inventory service):
   ${curl([clientHeader('partner')], partnerQuery)}
 
 Live notifications (subscriptions), as u2. Subscribe over server-sent events:

@@ -2,6 +2,13 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify
 import type { GatewayMetrics } from '../metrics/metrics.js';
 
 const ended = Symbol('request accounted');
+// Requests whose route Fastify's pattern does not name (a proxied route behind one catch-all).
+const routeLabels = new WeakMap<FastifyRequest, string>();
+
+/** Names the request's route in the metrics instead of the pattern Fastify matched it with. */
+export function labelRoute(request: FastifyRequest, route: string): void {
+  routeLabels.set(request, route);
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,7 +40,8 @@ export function registerRequestObservability(app: FastifyInstance, metrics: Gate
     if (request[ended]) return;
     request[ended] = true;
     metrics.inFlight.dec();
-    metrics.httpRequests.inc({ route: request.routeOptions.url ?? 'unmatched', status: String(status) });
+    const route = routeLabels.get(request) ?? request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ route, status: String(status) });
     if (request.graphql) logGraphQLRequest(request, status, durationMs, metrics, accessLog);
   };
   app.addHook('onResponse', async (request, reply) => end(request, reply.statusCode, reply.elapsedTime));

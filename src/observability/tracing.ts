@@ -82,24 +82,25 @@ export function scopeOf(tracer: Tracer, span: Span): TraceScope {
 }
 
 /**
- * The server span of one GraphQL request: a child of the caller's `traceparent` when it is
- * well-formed, else the root of a new trace. Renamed
- * `graphql <operation>` when it ends (see tracing-hooks.ts).
+ * The server span of one GraphQL request (or of a proxied route's, named by its `route`): a
+ * child of the caller's `traceparent` when it is well-formed, else the root of a new trace.
+ * A GraphQL span is renamed `graphql <operation>` when it ends (see tracing-hooks.ts).
  */
 export function startRequestSpan(
   tracer: Tracer,
   method: string,
   requestId: string,
   traceparent?: string | string[],
+  route = '/graphql',
 ): Span {
   const parent = remoteSpanContext(traceparent);
   return tracer.startSpan(
-    `${method} /graphql`,
+    `${method} ${route}`,
     {
       kind: SpanKind.SERVER,
       attributes: {
         'http.request.method': method,
-        'http.route': '/graphql',
+        'http.route': route,
         'switchboard.request_id': requestId,
       },
     },

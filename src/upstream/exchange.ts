@@ -46,3 +46,13 @@ export type Layer = (next: Dispatch) => Dispatch;
 export function compose(layers: readonly (Layer | undefined)[], transport: Dispatch): Dispatch {
   return layers.reduceRight<Dispatch>((next, layer) => (layer ? layer(next) : next), transport);
 }
+
+/**
+ * Lets go of a streamed answer's body unread. undici reports a body destroyed before its end
+ * as an `error` event: with nobody listening, that would be an uncaught exception.
+ */
+export function discardBody(body: Readable | undefined): void {
+  if (!body || body.destroyed) return;
+  body.on('error', () => {});
+  body.destroy();
+}

@@ -1,6 +1,8 @@
+import type { Readable } from 'node:stream';
+
 /** One call to a service, relative to the service's base URL. */
 export interface UpstreamRequest {
-  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
   /** Path with its leading slash, already URL-encoded (e.g. `/users`). */
   path: string;
   /**
@@ -10,14 +12,30 @@ export interface UpstreamRequest {
   route?: string;
   /** Query parameters; values are URL-encoded by the transport. */
   query?: Record<string, string>;
+  /**
+   * The query string exactly as a caller sent it (`?a=1&b=2`), instead of `query`: a proxied
+   * route passes it on unchanged, without decoding and re-encoding it.
+   */
+  search?: string;
   /** JSON body (writes only). */
   body?: unknown;
+  /**
+   * A body streamed to the service as it arrives, never held whole (a proxied route's request
+   * body). It can be sent once only: a call carrying one is never retried.
+   */
+  upload?: Readable;
   /** Keys this call batches, when its query names them otherwise than `ids`/`userIds` (a batched `@rest`). */
   batchSize?: number;
   /** Per-attempt timeout instead of the service's `timeoutMs` (a `@rest` field's own). */
   timeoutMs?: number;
-  /** Contract headers the operation itself needs (e.g. `idempotency-key`), never caller headers. */
+  /**
+   * Headers the call itself needs beyond the identity's allow-list: a contract header of the
+   * operation (`idempotency-key`), or the few caller headers a proxied route passes on
+   * (`accept`, `content-type`…), already filtered. Never `authorization` or `cookie`.
+   */
   headers?: Record<string, string>;
+  /** This call's own header transform (a route's `requestHeaders`), applied after the service's. */
+  transform?: HeaderTransform;
   /** May be sent again after a failure (default: GET and HEAD only). A gRPC read says so. */
   idempotent?: boolean;
   /**
@@ -39,6 +57,12 @@ export interface UpstreamRequest {
    * parameter holding the comma-separated ids, `key` the record field that holds each id.
    */
   entities?: { param: string; key: string };
+}
+
+/** `{ set: { name: value }, remove: [name] }`: applied after the allow-list (a `set` header goes even if the list would drop it). */
+export interface HeaderTransform {
+  set?: Record<string, string>;
+  remove?: string[];
 }
 
 /** What a GraphQL request lets its upstream calls know, and how long they may take. */

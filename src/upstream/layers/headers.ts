@@ -1,34 +1,29 @@
 import { invalidRequest } from '../errors.js';
 import type { Layer } from '../exchange.js';
-import type { CallContext } from '../types.js';
-
-/** `upstreams.<name>.requestHeaders`: applied after the allow-list (a `set` header goes even if the list would drop it). */
-export interface HeaderTransform {
-  set?: Record<string, string>;
-  remove?: string[];
-}
+import type { CallContext, HeaderTransform } from '../types.js';
 
 /**
  * The headers a service receives: the allow-list built from the verified identity (never copied
  * from the caller's request, so `authorization`, `cookie` and anything else the caller sent
- * cannot leak), then the contract headers the operation needs, then the service's transforms.
+ * cannot leak), then the headers the call itself needs (a contract header, or the few caller
+ * headers a proxied route passes on), then the service's transform
+ * (`upstreams.<name>.requestHeaders`), then the call's own (a route's `requestHeaders`).
  * A value that cannot travel in a header (a line break, a control character) fails the call
  * here as BAD_USER_INPUT, for that caller only, before any breaker or budget sees it.
  */
 export function headersLayer(transform?: HeaderTransform): Layer {
-  const remove = transform?.remove?.map((name) => name.toLowerCase()) ?? [];
-  const set = Object.entries(transform?.set ?? {}).map(
-    ([name, value]) => [name.toLowerCase(), value] as const,
-  );
+  const serviceTransform = compileTransform(transform);
   return (next) => (exchange) => {
+    const { request } = exchange;
     const headers = upstreamHeaders(exchange.ctx);
-    headers.accept = 'application/json';
-    if (exchange.request.headers) {
-      for (const [name, value] of Object.entries(exchange.request.headers))
-        headers[name.toLowerCase()] = value;
+    // A proxied answer is negotiated by its caller (its own `accept`, or none): only the
+    // gateway's own calls ask for the contract's JSON.
+    if (!request.passThrough) headers.accept = 'application/json';
+    if (request.headers) {
+      for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
     }
-    for (const name of remove) delete headers[name];
-    for (const [name, value] of set) headers[name] = value;
+    serviceTransform(headers);
+    if (request.transform) compileTransform(request.transform)(headers);
     for (const [name, value] of Object.entries(headers)) {
       if (!fieldValue.test(value)) {
         return Promise.reject(invalidRequest(exchange.service, `the ${name} header cannot carry that value`));
@@ -36,6 +31,21 @@ export function headersLayer(transform?: HeaderTransform): Layer {
     }
     exchange.headers = headers;
     return next(exchange);
+  };
+}
+
+/** A transform as a function over lower-case header names: removals first, then what it sets. */
+export function compileTransform(
+  transform: HeaderTransform | undefined,
+): (headers: Record<string, unknown>) => void {
+  const remove = transform?.remove?.map((name) => name.toLowerCase()) ?? [];
+  const set = Object.entries(transform?.set ?? {}).map(
+    ([name, value]) => [name.toLowerCase(), value] as const,
+  );
+  if (remove.length === 0 && set.length === 0) return () => {};
+  return (headers) => {
+    for (const name of remove) delete headers[name];
+    for (const [name, value] of set) headers[name] = value;
   };
 }
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRetryable, type UpstreamFailure } from '../errors.js';
-import type { Exchange, Layer } from '../exchange.js';
+import { discardBody, type Exchange, type Layer } from '../exchange.js';
 import type { RetryBudget } from '../retry-budget.js';
 
 export interface RetryOptions {
@@ -15,9 +15,13 @@ export interface RetryOptions {
 // Backoff before retry n (0-based): ~25 ms, ~50 ms…, ±50% jitter so retries don't synchronise.
 const backoffBaseMs = 25;
 
-/** Only idempotent calls are sent again: reads, and calls marked so (a POST that timed out may have been applied). */
+/**
+ * Only idempotent calls are sent again: reads, and calls marked so (a POST that timed out may
+ * have been applied). A streamed body is consumed by the first attempt: there is nothing to resend.
+ */
 const idempotent = ({ request }: Exchange) =>
-  request.idempotent ?? (request.method === 'GET' || request.method === 'HEAD');
+  request.upload === undefined &&
+  (request.idempotent ?? (request.method === 'GET' || request.method === 'HEAD'));
 
 /**
  * Budgeted retries, each a new exchange: the layers below pick another replica (`avoid`), arm a
@@ -53,7 +57,7 @@ export function retryLayer(options: RetryOptions): Layer {
         if (!retryable) throw failure;
         options.onRetry?.();
         // A passed-through answer of the failed attempt is not passed on: its body is let go.
-        failure.answer?.body?.destroy();
+        discardBody(failure.answer?.body);
         await sleep(delay);
         exchange = { ...first, retry: retry + 1, avoid: exchange.replica, replica: undefined };
       }

@@ -65,13 +65,14 @@ export function httpTransport(maxResponseBytes: number): Dispatch {
       const pool = request.stream && request.longLived ? connection.streams : connection.pool;
       const response = await pool.request({
         method: request.method,
-        path: `${connection.basePath}${request.path}${queryString(request.query)}`,
+        path: `${connection.basePath}${request.path}${request.search ?? queryString(request.query)}`,
         headers: {
           ...exchange.headers,
           ...(connection.host ? { host: connection.host } : {}),
           ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
         },
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        // A streamed upload goes on as it arrives, with the socket's backpressure.
+        body: request.body === undefined ? request.upload : JSON.stringify(request.body),
         signal: exchange.signal,
       });
       const status = response.statusCode;

@@ -1,0 +1,258 @@
+// Bodies through a route are streamed, never held whole: 200 MB each way through the real gateway
+// (the CLI in a child process, so its memory is its own to measure) to a node:http upstream that
+// counts the bytes it receives and generates the bytes it sends.
+import { readFile } from 'node:fs/promises';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setPriority } from 'node:os';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliProcess, spawnCli } from './helpers/cli.js';
+import { waitFor } from './helpers/http.js';
+import { type TempConfig, writeTempConfig } from './helpers/temp-config.js';
+
+const MiB = 1024 * 1024;
+const chunk = Buffer.alloc(64 * 1024, 'x');
+
+/** `total` bytes, produced as they are read (never held in memory). */
+function generated(total: number): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= total) return void this.push(null);
+      const size = Math.min(chunk.length, total - sent);
+      sent += size;
+      this.push(size === chunk.length ? chunk : chunk.subarray(0, size));
+    },
+  });
+}
+
+let upstream: Server;
+let upstreamUrl: string;
+/** Uploads that reached the service (their request head did). */
+let uploadsArrived = 0;
+/** Streams of `/endless` whose response the gateway closed. */
+let endlessClosed = 0;
+let gateway: CliProcess;
+let gatewayUrl: string;
+let config: TempConfig;
+
+beforeAll(async () => {
+  upstream = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://upstream');
+    if (req.method === 'POST' && url.pathname === '/bytes/count') {
+      uploadsArrived += 1;
+      let received = 0;
+      req.on('data', (data: Buffer) => {
+        received += data.length;
+      });
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ received, declared: req.headers['content-length'] ?? null }));
+      });
+      return;
+    }
+    if (url.pathname === '/bytes/make') {
+      const total = Number(url.searchParams.get('bytes'));
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(total) });
+      void pipeline(generated(total), res).catch(() => {});
+      return;
+    }
+    if (url.pathname === '/bytes/stall') {
+      // Reads nothing and never answers: the upload stalls once the buffers are full.
+      req.pause();
+      return;
+    }
+    if (url.pathname === '/bytes/endless') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.on('close', () => {
+        endlessClosed += 1;
+      });
+      void pipeline(generated(Number.MAX_SAFE_INTEGER), res).catch(() => {});
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  // A 200 MB upload takes a while on a busy machine: the route waits up to a minute for the
+  // service's answer, which comes once the service has read it all.
+  config = await writeTempConfig(`
+upstreams:
+  bytes: { urls: ["${upstreamUrl}"], timeoutMs: 60000 }
+  # A breaker that two failures open: callers that leave mid-upload must not count as any.
+  fragile: { urls: ["${upstreamUrl}"], timeoutMs: 60000, breaker: { volumeThreshold: 2, resetTimeoutMs: 60000 } }
+routes:
+  - { path: /bytes, upstream: bytes, methods: [GET, POST], timeoutMs: 60000 }
+  - { path: /fragile, upstream: fragile, rewrite: /bytes, methods: [POST], timeoutMs: 60000 }
+  - { path: /stall, upstream: bytes, rewrite: /bytes/stall, methods: [POST], timeoutMs: 500 }
+log: { level: warn }
+`);
+  gateway = spawnCli(['--config', config.file], {
+    HOST: '127.0.0.1',
+    PORT: '0',
+    // The contract's services must be named; nothing here calls them.
+    USERS_URL: upstreamUrl,
+    ORDERS_URL: upstreamUrl,
+    NOTIFICATIONS_URL: upstreamUrl,
+    PRODUCTS_URL: upstreamUrl,
+    LOG_LEVEL: 'info',
+  });
+  // Moving 400 MB keeps every core busy for seconds: at a lower priority the transfers use what
+  // the other test files leave, instead of starving their gateways into load shedding. The client
+  // and the service here only wait on this gateway (backpressure), so they slow down with it.
+  setPriority(gateway.child.pid!, 10);
+  const ready = await gateway.logLine('switchboard is ready', 60_000);
+  gatewayUrl = new URL(ready.url as string).origin;
+}, 90_000);
+
+afterAll(async () => {
+  await gateway?.kill();
+  // The stalled upload's connection would hold close() forever.
+  const closed = new Promise<void>((resolve) => (upstream ? upstream.close(() => resolve()) : resolve()));
+  upstream?.closeAllConnections();
+  await closed;
+  await config?.remove();
+});
+
+/** POSTs `bytes` generated bytes through the route; resolves with what the service counted. */
+function upload(
+  bytes: number,
+  path = '/bytes/count',
+): Promise<{ status: number; body: { received: number; declared: string } }> {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(gatewayUrl);
+    const req = request(
+      {
+        host: hostname,
+        port,
+        method: 'POST',
+        path,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (data: string) => {
+          text += data;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      },
+    );
+    req.on('error', reject);
+    void pipeline(generated(bytes), req).catch(reject);
+  });
+}
+
+/** GETs `bytes` bytes made by the service through the route; resolves with the count received. */
+async function download(bytes: number): Promise<{ status: number; length: string | null; received: number }> {
+  const response = await fetch(`${gatewayUrl}/bytes/make?bytes=${bytes}`);
+  let received = 0;
+  for await (const data of response.body!) received += (data as Uint8Array).length;
+  return { status: response.status, length: response.headers.get('content-length'), received };
+}
+
+/** The gateway's peak resident memory so far (VmHWM), in bytes. */
+async function peakRss(): Promise<number> {
+  const status = await readFile(`/proc/${gateway.child.pid}/status`, 'utf8');
+  const kib = /^VmHWM:\s+(\d+) kB$/m.exec(status);
+  return Number(kib![1]) * 1024;
+}
+
+describe.skipIf(process.platform !== 'linux')('streaming through a route', () => {
+  it('carries 200 MB up and 200 MB down with the gateway memory flat', async () => {
+    // The first large transfer through a fresh process grows its heap and buffers once, even
+    // when it streams: measure growth after one of each.
+    expect((await upload(32 * MiB)).body.received).toBe(32 * MiB);
+    expect((await download(32 * MiB)).received).toBe(32 * MiB);
+    const before = await peakRss();
+
+    const up = await upload(200 * MiB);
+    expect(up.status).toBe(200);
+    expect(up.body).toEqual({ received: 200 * MiB, declared: String(200 * MiB) });
+    const down = await download(200 * MiB);
+    expect(down).toEqual({ status: 200, length: String(200 * MiB), received: 200 * MiB });
+
+    const grewBy = (await peakRss()) - before;
+    // Holding either body whole would add at least 200 MB; streaming adds a few socket buffers.
+    expect(grewBy, `peak RSS grew by ${Math.round(grewBy / MiB)} MiB`).toBeLessThan(100 * MiB);
+  }, 180_000);
+
+  it('callers that leave mid-upload count against no service: its breaker stays closed', async () => {
+    for (let i = 0; i < 3; i++) {
+      const { hostname, port } = new URL(gatewayUrl);
+      const req = request({
+        host: hostname,
+        port,
+        method: 'POST',
+        path: '/fragile/count',
+        headers: { 'content-length': String(64 * MiB) },
+      });
+      req.on('error', () => {});
+      const arrivedBefore = uploadsArrived;
+      req.write(Buffer.alloc(4 * MiB));
+      // The call is made (the service has the request), then the caller leaves mid-upload.
+      await waitFor(() => uploadsArrived > arrivedBefore, 'the upload to reach the service', 15_000);
+      req.destroy();
+    }
+    const after = await upload(MiB, '/fragile/count');
+    expect(after).toEqual({ status: 200, body: { received: MiB, declared: String(MiB) } });
+    // Each attempt is counted as it ends, just after its caller left.
+    let metrics = '';
+    const attempts = (outcome: string) =>
+      new RegExp(
+        `switchboard_upstream_request_duration_seconds_count\\{service="fragile",outcome="${outcome}"\\} (\\d+)`,
+      ).exec(metrics)?.[1];
+    for (let i = 0; i < 100 && attempts('aborted') !== '3'; i++) {
+      metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
+      if (attempts('aborted') !== '3') await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(metrics.split('\n').filter((line) => line.includes('_count{service="fragile"'))).toEqual([
+      'switchboard_upstream_request_duration_seconds_count{service="fragile",outcome="aborted"} 3',
+      'switchboard_upstream_request_duration_seconds_count{service="fragile",outcome="ok"} 1',
+    ]);
+    expect(metrics).not.toContain('switchboard_upstream_breaker_transitions_total{service="fragile"');
+  }, 60_000);
+
+  it('a service that stops reading an upload: 504 for the caller, mid-upload', async () => {
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const { hostname, port } = new URL(gatewayUrl);
+      const req = request(
+        {
+          host: hostname,
+          port,
+          method: 'POST',
+          path: '/stall',
+          headers: { 'content-length': String(64 * MiB) },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (data: string) => {
+            text += data;
+          });
+          res.on('end', () => {
+            req.destroy();
+            resolve({ status: res.statusCode ?? 0, text });
+          });
+        },
+      );
+      req.on('error', reject);
+      void pipeline(generated(64 * MiB), req).catch(() => {});
+    });
+    expect(answer.status).toBe(504);
+    expect(JSON.parse(answer.text)).toEqual({ error: { code: 'UPSTREAM_TIMEOUT', service: 'bytes' } });
+  }, 60_000);
+
+  it('a caller that leaves mid-download ends the request to the service', async () => {
+    const closedBefore = endlessClosed;
+    const abort = new AbortController();
+    const response = await fetch(`${gatewayUrl}/bytes/endless`, { signal: abort.signal });
+    let received = 0;
+    for await (const data of response.body!) {
+      received += (data as Uint8Array).length;
+      if (received > 4 * MiB) break;
+    }
+    abort.abort();
+    await waitFor(() => endlessClosed > closedBefore, 'the service to see its answer closed', 15_000);
+  }, 60_000);
+});
