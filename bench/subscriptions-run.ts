@@ -15,7 +15,7 @@ import type { Build } from './build.js';
 import { benchSecret } from './dashboard.js';
 import { readHeap } from './heap-check.js';
 import { baseEnv, type Child, spawnNode, waitForHttp, waitForReady } from './processes.js';
-import type { Target } from './targets.js';
+import { freePort, type Target } from './targets.js';
 
 export interface SubscriptionsResult {
   users: number;
@@ -194,17 +194,4 @@ async function startGateway(options: SubscriptionsOptions, stubUrl: string): Pro
   const base = `http://127.0.0.1:${port}`;
   await waitForHttp(child, `${base}/ready`);
   return { name: 'G', url: `${base}/graphql`, child };
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
