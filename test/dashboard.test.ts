@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formatMoney } from '../src/resolvers/money.js';
-import { dashboardQuery, expectedDashboard } from './helpers/expected-dashboard.js';
+import { dashboardQuery, expectedDashboard, usd } from './helpers/expected-dashboard.js';
 import { type Stack, startStack, tokenFor } from './helpers/stack.js';
 
 let stack: Stack;
@@ -26,6 +26,13 @@ describe('dashboard', () => {
     expect(formatMoney(500, 'JPY')).toBe('¥500');
     expect(formatMoney(1299, 'EUR')).toBe('€12.99');
     expect(formatMoney(1299, 'XYZ?')).toBe('12.99 XYZ?');
+    // The tests' own formatter, which expected answers use, agrees with these literals too.
+    expect([usd(1299), usd(123456789), usd(5), usd(0)]).toEqual([
+      '$12.99',
+      '$1,234,567.89',
+      '$0.05',
+      '$0.00',
+    ]);
   });
 
   it('costs one call per service per batch level: users, orders, notifications ×2, products', async () => {
@@ -74,7 +81,7 @@ describe('dashboard', () => {
     expect(products!.receivedAt).toBeGreaterThanOrEqual(orders[0]!.answeredAt!);
   });
 
-  it('shares one orders call between fields asking for different limits', async () => {
+  it('asks orders once per batch level: the dashboard’s limit, then the user’s', async () => {
     const answer = await stack.graphql(
       '{ dashboard { recentOrders(limit: 2) { id } user { orders(limit: 7) { id } } } }',
       { token: await tokenFor('u1') },
@@ -87,8 +94,12 @@ describe('dashboard', () => {
     };
     expect(dashboard.recentOrders.map((o) => o.id)).toEqual(all.slice(0, 2));
     expect(dashboard.user.orders.map((o) => o.id)).toEqual(all.slice(0, 7));
-    // user.orders waits for the user, so it is a second batch level: two calls at most.
-    expect(stack.services.requests('orders').length).toBeLessThanOrEqual(2);
+    // recentOrders is asked at once; user.orders waits for the user, a second batch level: so
+    // exactly two calls, each with its own limit, never one per field or per order.
+    expect(stack.services.requests('orders').map((r) => r.query)).toEqual([
+      { userIds: 'u1', limit: '2' },
+      { userIds: 'u1', limit: '7' },
+    ]);
   });
 
   it('rejects out-of-range limits before calling a service', async () => {
@@ -98,6 +109,43 @@ describe('dashboard', () => {
     expect(answer.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(answer.body.errors?.[0]?.path).toEqual(['dashboard', 'recentOrders']);
     expect(stack.services.requests('orders')).toHaveLength(0);
+  });
+});
+
+describe('several users in one request', () => {
+  it('batches their orders into one call and their notifications into one, whatever the aliases', async () => {
+    const admin = await tokenFor('u1', 'ADMIN');
+    const answer = await stack.graphql(
+      `{
+        a: user(id: "u2") { orders(limit: 2) { id } notifications(limit: 3) { id } }
+        b: user(id: "u3") { orders(limit: 2) { id } notifications(limit: 3) { id } }
+        c: user(id: "u4") { orders(limit: 2) { id } notifications(limit: 3) { id } }
+      }`,
+      { token: admin },
+    );
+    expect(answer.body.errors).toBeUndefined();
+    const ids = (query: Record<string, string>) => query.userIds!.split(',').sort();
+    const orders = stack.services.requests('orders');
+    expect(orders).toHaveLength(1);
+    expect(ids(orders[0]!.query)).toEqual(['u2', 'u3', 'u4']);
+    expect(orders[0]!.query.limit).toBe('2');
+    const notifications = stack.services.requests('notifications');
+    expect(notifications).toHaveLength(1);
+    expect(ids(notifications[0]!.query)).toEqual(['u2', 'u3', 'u4']);
+    expect(notifications[0]!.query.limit).toBe('3');
+    // Each user gets its own records back, matched by user id.
+    const data = answer.body.data as Record<string, { orders: { id: string }[] }>;
+    for (const [alias, user] of [
+      ['a', 'u2'],
+      ['b', 'u3'],
+      ['c', 'u4'],
+    ] as const) {
+      const expected = stack.services.data.ordersByUser
+        .get(user)!
+        .slice(0, 2)
+        .map((o) => o.id);
+      expect(data[alias]!.orders.map((o) => o.id)).toEqual(expected);
+    }
   });
 });
 

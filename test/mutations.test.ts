@@ -3,8 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DemoNotification } from '../src/demo/data.js';
-import { formatMoney } from '../src/resolvers/money.js';
-import { dashboardQuery, expectedDashboard, moneyOf } from './helpers/expected-dashboard.js';
+import { dashboardQuery, expectedDashboard, moneyOf, usd } from './helpers/expected-dashboard.js';
 import { clearFaults } from './helpers/faults.js';
 import { expectNoLeaks } from './helpers/leaks.js';
 import { type Stack, startStack, tokenFor } from './helpers/stack.js';
@@ -109,7 +108,7 @@ describe('placeOrder', () => {
       id: created.id,
       status: 'PENDING',
       createdAt: created.createdAt,
-      total: { amount, currency: 'USD', formatted: formatMoney(amount, 'USD') },
+      total: { amount, currency: 'USD', formatted: usd(amount) },
       items: items.map((i) => {
         const product = products.get(i.productId)!;
         return {

@@ -1,7 +1,6 @@
 // The dashboard as the demo services' own data says it must be, for tests that compare a
 // gateway answer against the source of truth rather than against a snapshot.
 import type { DemoData } from '../../src/demo/data.js';
-import { formatMoney } from '../../src/resolvers/money.js';
 
 /** Every dashboard field, the products of every order item included. */
 export const dashboardQuery = `{
@@ -17,9 +16,25 @@ export const dashboardQuery = `{
   }
 }`;
 
+/**
+ * US dollars as the gateway must write them, written out here rather than computed by the
+ * gateway's own formatter (a test that used it would agree with any bug in it): `$1,234.50`.
+ */
+export function usd(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const whole = Math.floor(Math.abs(cents) / 100);
+  const fraction = String(Math.abs(cents) % 100).padStart(2, '0');
+  return `${sign}$${whole.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fraction}`;
+}
+
+function formatted(amount: number, currency: string): string {
+  if (currency !== 'USD') throw new Error(`the demo data is in USD, not ${currency}`);
+  return usd(amount);
+}
+
 /** `{ ...money, formatted }` as the gateway answers a Money. */
 export function moneyOf(m: { amount: number; currency: string }) {
-  return { amount: m.amount, currency: m.currency, formatted: formatMoney(m.amount, m.currency) };
+  return { amount: m.amount, currency: m.currency, formatted: formatted(m.amount, m.currency) };
 }
 
 /** The answer to `dashboardQuery` for `userId`, read from the services' data right now. */
@@ -44,7 +59,7 @@ export function expectedDashboard(data: DemoData, userId: string) {
             ? {
                 id: p.id,
                 name: p.name,
-                price: { amount: p.price.amount, formatted: formatMoney(p.price.amount, p.price.currency) },
+                price: { amount: p.price.amount, formatted: formatted(p.price.amount, p.price.currency) },
                 inStock: p.inStock,
               }
             : null,
