@@ -1,8 +1,8 @@
 import type { AuthConfig } from '../config/types.js';
-import { gatewayError } from '../errors.js';
 import { createApiKeyRegistry } from './api-keys.js';
 import { clientNamePattern, type Identity } from './identity.js';
 import { createJwtVerifier, type JwtVerifierOptions, type VerifiedToken } from './jwt.js';
+import { unauthenticated } from './refusal.js';
 
 /** Request headers as node:http gives them: lower-case names. */
 export type RequestHeaders = Record<string, string | string[] | undefined>;
@@ -14,10 +14,6 @@ export interface Authenticator {
    * with UNAUTHENTICATED (HTTP 401) when either one is presented and invalid.
    */
   authenticate(headers: RequestHeaders): Promise<Identity>;
-}
-
-function unauthenticated(message: string) {
-  return gatewayError('UNAUTHENTICATED', message, { httpStatus: true });
 }
 
 /** A single header value; a repeated header is ambiguous and counts as invalid. */

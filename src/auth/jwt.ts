@@ -4,9 +4,9 @@ import { decodeProtectedHeader, errors, type JWTVerifyGetKey, jwtVerify } from '
 import { LRUCache } from 'lru-cache';
 import { jwtAlgorithms } from '../config/schema.js';
 import type { JwtConfig } from '../config/types.js';
-import { gatewayError } from '../errors.js';
 import { type Role, roles } from './identity.js';
 import { createJwksKeys, JwksUnavailable } from './jwks.js';
+import { unauthenticated } from './refusal.js';
 
 /** What a valid token says about its bearer. */
 export interface VerifiedToken {
@@ -232,10 +232,6 @@ function toVerifiedToken(payload: Record<string, unknown>): VerifiedToken {
   if (typeof exp !== 'number') throw unauthenticated('token has no valid exp claim');
   if (!roles.includes(role as Role)) throw unauthenticated('token role not accepted');
   return Object.freeze({ userId: sub, role: role as Role, expiresAt: exp });
-}
-
-function unauthenticated(message: string) {
-  return gatewayError('UNAUTHENTICATED', message, { httpStatus: true });
 }
 
 const CLAIM_MESSAGES: Record<string, string> = {

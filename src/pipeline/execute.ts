@@ -7,7 +7,7 @@ import { createDegradedTracker } from '../observability/degraded.js';
 import { saneTraceparent } from '../observability/trace-context.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import type { CallContext } from '../upstream/types.js';
-import { type RequestState, stateOf } from './state.js';
+import { type RequestState, sentPayload, stateOf } from './state.js';
 
 export interface ExecuteOptions {
   upstream: UpstreamClient;
@@ -83,7 +83,7 @@ function httpRequestOf(request: FastifyRequest, state: RequestState): HTTPGraphQ
   const method = request.method.toUpperCase();
   if (method !== 'GET') return { method, headers, search: '', body: request.body };
   const params = new URLSearchParams();
-  const operation = state.operations?.[0] ?? (request.query as Record<string, unknown>);
+  const operation = state.operations?.[0] ?? (sentPayload(request) as Record<string, unknown>);
   for (const [name, value] of Object.entries(operation)) {
     if (value === undefined) continue;
     params.set(name, typeof value === 'string' ? value : JSON.stringify(value));

@@ -1,7 +1,7 @@
 import type { preHandlerAsyncHookHandler } from 'fastify';
 import { errorBody } from '../errors.js';
 import { isRecord, type PersistedOperations } from '../persisted/persisted-operations.js';
-import { stateOf } from './state.js';
+import { sentPayload, stateOf } from './state.js';
 
 /**
  * The operations' texts. A hash (APQ `persistedQuery`, or `documentId`) becomes the text
@@ -12,8 +12,7 @@ import { stateOf } from './state.js';
 export function createPersistedStage(persisted: PersistedOperations): preHandlerAsyncHookHandler {
   return async (request, reply) => {
     const state = stateOf(request);
-    const payload =
-      request.method === 'GET' ? { ...(request.query as Record<string, unknown>) } : request.body;
+    const payload = sentPayload(request);
     state.batch = Array.isArray(payload);
     // Malformed operations are kept as they are: Apollo answers them with 400 and runs nothing.
     const operations = (Array.isArray(payload) ? payload : [payload]).filter(isRecord);

@@ -49,3 +49,8 @@ declare module 'fastify' {
 export function stateOf(request: FastifyRequest): RequestState {
   return request.graphql!;
 }
+
+/** What the caller sent as its GraphQL request: the query string of a GET, else the JSON body. */
+export function sentPayload(request: FastifyRequest): unknown {
+  return request.method === 'GET' ? { ...(request.query as Record<string, unknown>) } : request.body;
+}

@@ -1,6 +1,6 @@
 import type { preHandlerAsyncHookHandler } from 'fastify';
 import type { Endpoint } from '../graphql/endpoint.js';
-import { stateOf } from './state.js';
+import { sentPayload, stateOf } from './state.js';
 
 /**
  * The schema variant that serves the caller, chosen by the client name (the API key's,
@@ -12,9 +12,10 @@ export function createVariantStage(endpointFor: (client: string) => Endpoint): p
   return async (request) => {
     const state = stateOf(request);
     let client = state.identity!.clientName;
-    if (request.method === 'GET') {
-      const page = request.query as Record<string, unknown>;
-      if (page.query === undefined && typeof page.client === 'string') client = page.client;
+    // `?client=` on a GET without a query: the IDE's page naming the variant it shows.
+    const page = sentPayload(request) as Record<string, unknown> | undefined;
+    if (request.method === 'GET' && page?.query === undefined && typeof page?.client === 'string') {
+      client = page.client;
     }
     state.endpoint = endpointFor(client);
   };
