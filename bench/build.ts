@@ -34,6 +34,7 @@ export function buildForBench(repo: string, dir: string, log: (line: string) => 
   // The compiled tree must resolve what the sources resolve: packages, the SDL, ESM.
   symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'), 'dir');
   cpSync(join(repo, 'schema'), join(root, 'schema'), { recursive: true });
+  cpSync(join(repo, 'proto'), join(root, 'proto'), { recursive: true });
   writeFileSync(join(root, 'package.json'), '{ "type": "module" }\n');
   return { root, file: (source) => resolve(file(source)) };
 }

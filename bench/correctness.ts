@@ -36,12 +36,13 @@ export async function checkAgreement(
   users: readonly BenchUser[],
   headers: Record<string, string> = {},
   compared = users.length,
+  body = dashboardBody,
 ): Promise<Expected> {
   const reference = targets[0]!;
   // A few requests one at a time first: a server that just started compiles its hot paths on
   // the first requests, and a burst of 32 at once would make the gate a stress test.
   for (const target of targets) {
-    for (const user of users.slice(0, 20)) await ask(target, user, headers).catch(() => undefined);
+    for (const user of users.slice(0, 20)) await ask(target, user, headers, body).catch(() => undefined);
   }
   const representatives = new Map<number, BenchUser>();
   for (const user of users)
@@ -49,7 +50,7 @@ export async function checkAgreement(
   const answers = new Map<number, { text: string; value: unknown; user: BenchUser }>();
   let withProducts = 0;
   await forEachLimited([...representatives], 32, async ([template, user]) => {
-    const answer = await ask(reference, user, headers);
+    const answer = await ask(reference, user, headers, body);
     answers.set(template, { ...answer, user });
     if (answer.text.includes('"product":{')) withProducts++;
   });
@@ -64,7 +65,7 @@ export async function checkAgreement(
   await forEachLimited(sample, 32, async (user) => {
     const agreed = answers.get(templateKey(user))!;
     for (const target of targets) {
-      const answer = await ask(target, user, headers);
+      const answer = await ask(target, user, headers, body);
       if (answer.text === agreed.text) continue;
       const where = firstDifference(agreed.value, answer.value) ?? '(the whole answer)';
       const same = agreed.user === user ? '' : ` (as a copy of the same demo user as ${agreed.user.userId})`;
@@ -86,6 +87,7 @@ async function ask(
   target: GateTarget,
   user: BenchUser,
   headers: Record<string, string>,
+  query: string,
 ): Promise<{ text: string; value: unknown }> {
   let status = 0;
   let body = '';
@@ -93,7 +95,7 @@ async function ask(
     const response = await fetch(target.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}`, ...headers },
-      body: dashboardBody,
+      body: query,
       signal: AbortSignal.timeout(10_000),
     });
     status = response.status;

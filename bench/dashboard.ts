@@ -9,6 +9,23 @@ export const dashboardQuery =
 /** The POST body every load request carries. */
 export const dashboardBody = JSON.stringify({ query: dashboardQuery });
 
+/** S6: the same dashboard with three recommendations (one gRPC call, the products call shared). */
+export const recommendationsLimit = 3;
+export const dashboardWithRecommendationsQuery = dashboardQuery.replace(
+  /\} \}$/,
+  `recommendations(limit: ${recommendationsLimit}) { name } } }`,
+);
+export const dashboardWithRecommendationsBody = JSON.stringify({ query: dashboardWithRecommendationsQuery });
+
+/**
+ * The products the stub recommends to a user: fixed per demo user (`template`, users.ts), so
+ * every copy of a demo user has the same dashboard, and spread over p1…p500.
+ */
+export function recommendedFor(template: number, limit: number): string[] {
+  const n = template;
+  return Array.from({ length: limit }, (_, k) => `p${((n * 7 + k * 13) % 500) + 1}`);
+}
+
 /** HS256 secret shared by the orchestrator (signing) and R, N, G (verifying). Bench only. */
 export const benchSecret = 'switchboard-bench-secret-0123456789abcdef';
 

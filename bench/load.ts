@@ -17,6 +17,8 @@ export interface LoadTarget {
   expected(userId: string): string;
   /** Sent with every request (e.g. S3's x-api-key). */
   headers?: Record<string, string>;
+  /** The POST body (default: the dashboard query). */
+  body?: string;
 }
 
 export interface LoadOptions {
@@ -70,7 +72,7 @@ export function runLoad(target: LoadTarget, options: LoadOptions): Promise<LoadR
         authorization: `Bearer ${user.token}`,
         ...target.headers,
       },
-      body: dashboardBody,
+      body: target.body ?? dashboardBody,
       onResponse: (status, body) => {
         const problem = checkAnswer(status, body, expected);
         if (problem) fail(problem, body);

@@ -8,18 +8,23 @@
 // Prints `READY {"url":…}` once listening.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { credentials, loadPackageDefinition, Metadata, type ServiceClientConstructor } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { jwtVerify } from 'jose';
 import { Pool } from 'undici';
 import {
   announceReady,
   benchSecret,
   dashboardBody,
+  dashboardWithRecommendationsBody,
   exitWithParent,
   formatMoney,
   type NotificationRecord,
   newestFirst,
   type OrderRecord,
   type ProductRecord,
+  recommendationsLimit,
   type UserRecord,
   unreadCountPage,
 } from './dashboard.js';
@@ -31,6 +36,8 @@ interface Upstreams {
   orders: string;
   notifications: string;
   products: string[];
+  /** host:port of the gRPC recommendations stub (S6). */
+  recommendations?: string;
 }
 const upstreams = JSON.parse(process.env.BENCH_UPSTREAMS ?? '') as Upstreams;
 // The gateway's defaults: 64 keep-alive connections per URL, idle sockets closed after 4 s.
@@ -40,6 +47,9 @@ const orders = new Pool(upstreams.orders, poolOptions);
 const notifications = new Pool(upstreams.notifications, poolOptions);
 const products = upstreams.products.map((url) => new Pool(url, poolOptions));
 let productsCursor = 0;
+const recommendations = upstreams.recommendations
+  ? recommendationsClient(upstreams.recommendations)
+  : undefined;
 
 interface Caller {
   userId: string;
@@ -77,7 +87,7 @@ async function getJson<T>(pool: Pool, path: string, headers: Record<string, stri
   return JSON.parse(text) as T;
 }
 
-async function dashboard(caller: Caller): Promise<string> {
+async function dashboard(caller: Caller, withRecommendations: boolean): Promise<string> {
   const headers = {
     'x-request-id': randomUUID(),
     'x-client-name': 'anonymous',
@@ -86,7 +96,12 @@ async function dashboard(caller: Caller): Promise<string> {
     accept: 'application/json',
   };
   const id = encodeURIComponent(caller.userId);
-  const [userList, orderList, latest, unread] = await Promise.all([
+  // S6: the RPC goes with the first calls, as the gateway's loaders send it.
+  const recommended =
+    withRecommendations && recommendations
+      ? recommendations(caller.userId, recommendationsLimit, headers)
+      : Promise.resolve<string[]>([]);
+  const [userList, orderList, latest, unread, picks] = await Promise.all([
     getJson<UserRecord[]>(users, `/users?ids=${id}`, headers),
     getJson<OrderRecord[]>(orders, `/orders?userIds=${id}&limit=2`, headers),
     getJson<NotificationRecord[]>(
@@ -99,11 +114,15 @@ async function dashboard(caller: Caller): Promise<string> {
       `/notifications?userIds=${id}&unreadOnly=true&limit=${unreadCountPage}`,
       headers,
     ),
+    recommended,
   ]);
   const user = userList.find((u) => u.id === caller.userId);
   if (!user) throw new Error(`users does not know ${caller.userId}`);
   const recent = newestFirst(orderList).slice(0, 2);
-  const ids = [...new Set(recent.flatMap((order) => order.items.map((item) => item.productId)))];
+  // One products call for the orders' items and the recommendations, as the gateway's loader.
+  const ids = [
+    ...new Set([...recent.flatMap((order) => order.items.map((item) => item.productId)), ...picks]),
+  ];
   const names = new Map<string, string>();
   if (ids.length > 0) {
     const pool = products[productsCursor++ % products.length]!;
@@ -131,9 +150,45 @@ async function dashboard(caller: Caller): Promise<string> {
           .slice(0, 2)
           .map((n) => ({ kind: n.kind, message: n.message, read: n.read })),
         unreadCount: unread.length,
+        ...(withRecommendations
+          ? {
+              recommendations: picks
+                .filter((pick) => names.has(pick))
+                .map((pick) => ({ name: names.get(pick) })),
+            }
+          : {}),
       },
     },
   });
+}
+
+/** ForUsers for one user over grpc-js, with the gateway's metadata and a 2 s deadline. */
+function recommendationsClient(address: string) {
+  const proto = fileURLToPath(new URL('../proto/recommendations.proto', import.meta.url));
+  const loaded = loadPackageDefinition(
+    loadSync(proto, { keepCase: true, longs: Number, defaults: true }),
+  ) as unknown as {
+    switchboard: { recommendations: { v1: { Recommendations: ServiceClientConstructor } } };
+  };
+  const client = new loaded.switchboard.recommendations.v1.Recommendations(
+    address,
+    credentials.createInsecure(),
+  );
+  return (userId: string, limit: number, headers: Record<string, string>) =>
+    new Promise<string[]>((resolve, reject) => {
+      const metadata = new Metadata();
+      for (const name of ['x-request-id', 'x-client-name', 'x-user-id'] as const)
+        metadata.set(name, headers[name]!);
+      client.ForUsers!(
+        { user_ids: [userId], limit },
+        metadata,
+        { deadline: Date.now() + 2_000 },
+        (error: Error | null, answer: { results: { user_id: string; product_ids: string[] }[] }) => {
+          if (error) return reject(error);
+          resolve(answer.results.find((r) => r.user_id === userId)?.product_ids ?? []);
+        },
+      );
+    });
 }
 
 function send(response: ServerResponse, status: number, body: string): void {
@@ -153,8 +208,9 @@ async function handle(request: IncomingMessage, response: ServerResponse, body: 
     send(response, 404, failure('not found'));
     return;
   }
-  if (body !== dashboardBody) {
-    send(response, 400, failure('R serves only the benchmark dashboard query'));
+  const withRecommendations = body === dashboardWithRecommendationsBody;
+  if (body !== dashboardBody && !withRecommendations) {
+    send(response, 400, failure('R serves only the benchmark dashboard queries'));
     return;
   }
   const caller = await callerOf(request.headers.authorization);
@@ -162,7 +218,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, body: 
     send(response, 401, failure('unauthenticated'));
     return;
   }
-  send(response, 200, await dashboard(caller));
+  send(response, 200, await dashboard(caller, withRecommendations));
 }
 
 const server = createServer({ keepAliveTimeout: 72_000 }, (request, response) => {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Build } from './build.js';
 import type { BenchOptions } from './cli-options.js';
 import { checkAgreement, type Expected } from './correctness.js';
-import { benchApiKey } from './dashboard.js';
+import { benchApiKey, dashboardBody, dashboardWithRecommendationsBody } from './dashboard.js';
 import { checkHeap, type HeapCheck } from './heap-check.js';
 import { runLoad } from './load.js';
 import { type Measurement, measure } from './measure.js';
@@ -69,11 +69,13 @@ export async function runScenario(
       log(`  the stubs answered ${compared} requests exactly as the demo services do (${elapsed()})`);
     }
     const headers: Record<string, string> = scenario.gateway.apiKey ? { 'x-api-key': benchApiKey } : {};
+    const body = scenario.recommendations ? dashboardWithRecommendationsBody : dashboardBody;
     const expected = await checkAgreement(
       stack.targets.map((t) => ({ name: t.name, url: t.url })),
       users,
       headers,
       options.gateUsers,
+      body,
     );
     log(
       `  correctness gate: ${stack.targets.map((t) => t.name).join(', ')} agree on ${options.gateUsers} users ` +
@@ -83,7 +85,7 @@ export async function runScenario(
     const rotations = new Map<TargetName, Rotation>(
       stack.targets.map((t) => [t.name, createRotation(users, { id: mode, reuse }, options.connections)]),
     );
-    const load = (name: TargetName) => ({ rotation: rotations.get(name)!, expected, headers });
+    const load = (name: TargetName) => ({ rotation: rotations.get(name)!, expected, headers, body });
 
     let rate: ScenarioResult['rate'];
     if (scenario.rateShareOfGS2 !== undefined) rate = await arrivalRate(scenario, context, stack, load('G'));
@@ -164,7 +166,7 @@ async function arrivalRate(
   scenario: Scenario,
   context: ScenarioRunContext,
   stack: ScenarioStack,
-  load: { rotation: Rotation; expected: Expected; headers: Record<string, string> },
+  load: { rotation: Rotation; expected: Expected; headers: Record<string, string>; body?: string },
 ): Promise<NonNullable<ScenarioResult['rate']>> {
   const share = scenario.rateShareOfGS2!;
   const s2 = context.done.find((s) => s.id === 'S2')?.targets.G;

@@ -4,7 +4,7 @@ import { benchApiKey, benchSecret } from './dashboard.js';
 import type { TargetName } from './targets.js';
 import type { UserModeId } from './user-modes.js';
 
-export type ScenarioId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5';
+export type ScenarioId = 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6';
 
 export interface Scenario {
   id: ScenarioId;
@@ -30,6 +30,8 @@ export interface Scenario {
   modes: UserModeId[];
   /** Servers it runs when `--targets` is not given (default: all but G2, which S1 adds). */
   defaultTargets?: TargetName[];
+  /** S6: the dashboard with recommendations from the gRPC stub (G's upstream, R's own client). */
+  recommendations?: boolean;
   /** G's heap check (heap-check.ts) runs after the rounds of this scenario's first mode. */
   heapCheck?: boolean;
 }
@@ -94,6 +96,19 @@ export const scenarios: Record<ScenarioId, Scenario> = {
     // (every copy orders the same products), as a shared catalogue would.
     modes: ['fresh'],
   },
+  S6: {
+    id: 'S6',
+    title:
+      'S1 with `recommendations(limit: 3)` on the dashboard: one gRPC ForUsers call to the stub, the ' +
+      'recommended products in the same products call (R makes the same RPC with grpc-js)',
+    latencyMs: 0,
+    productsCacheControl: 'no-store',
+    gateway: engineOnly,
+    modes: ['fresh'],
+    recommendations: true,
+    // N has no gRPC client: R and G only.
+    defaultTargets: ['R', 'G'],
+  },
 };
 
 /** Where the upstream services listen (the stubs' or the demo's READY line). */
@@ -102,6 +117,8 @@ export interface UpstreamUrls {
   orders: string;
   notifications: string;
   products: string[];
+  /** The stubs' gRPC recommendations service (host:port); absent with the demo services. */
+  recommendations?: string;
 }
 
 // A quota no run can reach: the tier check stays on the path (it always is), it never refuses.
@@ -122,6 +139,9 @@ export function gatewayConfig(scenario: Scenario, urls: UpstreamUrls, port: numb
       orders: upstream([urls.orders]),
       notifications: upstream([urls.notifications]),
       products: upstream(urls.products),
+      ...(scenario.recommendations && urls.recommendations
+        ? { recommendations: { protocol: 'grpc', urls: [urls.recommendations] } }
+        : {}),
     },
     auth: {
       jwt: { secret: benchSecret },

@@ -16,6 +16,7 @@ import type { Server } from 'node:net';
 import { announceReady, exitWithParent } from '../dashboard.js';
 import { contractHandler, type StubService } from './contract-routes.js';
 import { prepareData } from './prepared-data.js';
+import { startRecommendationsStub } from './recommendations.js';
 import { createWireServer } from './wire-server.js';
 
 exitWithParent();
@@ -69,15 +70,18 @@ const control = createHttpServer((request, response) => {
   response.end(JSON.stringify({ ...counts, total }));
 });
 
+const recommendations = await startRecommendationsStub();
 const urls = {
   users: await listen(users),
   orders: await listen(orders),
   notifications: await listen(notifications),
   products: await Promise.all(products.map(listen)),
+  recommendations: recommendations.address,
 };
 const controlUrl = await listen(control);
 
 const stop = () => {
+  recommendations.close();
   for (const server of [...servers, control]) server.close();
   process.exit(0);
 };
