@@ -28,7 +28,6 @@ export interface GraphQLRouteDeps {
   responseCache?: ResponseCache;
   upstream: UpstreamClient;
   metrics: GatewayMetrics;
-  tracing?: Tracing;
   requestTimeoutMs: number;
   maxOperationsPerBatch: number;
   production: boolean;

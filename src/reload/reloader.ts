@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { loadConfig } from '../config/load.js';
 import type { GatewayConfig } from '../config/types.js';
 
 /** Where the config comes from: what SIGHUP re-reads. */
@@ -64,33 +64,18 @@ export function createReloader(options: ReloaderOptions): (reason: string) => Pr
   const { logger } = options;
   let queue: Promise<unknown> = Promise.resolve();
   const reloadOnce = async (reason: string): Promise<ReloadOutcome> => {
-    let next: GatewayConfig;
-    let warnings: string[];
+    let restart: string[];
     try {
-      ({ config: next, warnings } = loadConfig({ file: options.source.file, env: options.source.env }));
-    } catch (error) {
-      const message = error instanceof ConfigError ? error.message : (error as Error).message;
-      logger.error(
-        { reason, errors: message.split('\n').filter(Boolean) },
-        'configuration reload rejected; the old one stays',
-      );
-      options.onOutcome('rejected');
-      return 'rejected';
-    }
-    for (const warning of warnings) logger.warn(warning);
-    const restart = keysNeedingRestart(options.current(), next);
-    try {
+      const { config: next, warnings } = loadConfig({ file: options.source.file, env: options.source.env });
+      for (const warning of warnings) logger.warn(warning);
+      restart = keysNeedingRestart(options.current(), next);
       await options.apply(next);
     } catch (error) {
-      logger.error(
-        {
-          reason,
-          errors: String((error as Error).message)
-            .split('\n')
-            .filter(Boolean),
-        },
-        'configuration reload rejected; the old one stays',
-      );
+      // A ConfigError names every key; a client schema error every file:line: one per line.
+      const errors = String((error as Error).message)
+        .split('\n')
+        .filter(Boolean);
+      logger.error({ reason, errors }, 'configuration reload rejected; the old one stays');
       options.onOutcome('rejected');
       return 'rejected';
     }
