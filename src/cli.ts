@@ -6,6 +6,7 @@ import { readUsableCpus } from './cluster/cpus.js';
 import { clusterMetricsReader } from './cluster/metrics.js';
 import { runPrimary } from './cluster/primary.js';
 import { ConfigError, loadConfig } from './config/load.js';
+import { maxWorkers } from './config/schema.js';
 import type { GatewayConfig } from './config/types.js';
 import type { Gateway } from './gateway.js';
 import { createLogger } from './logger.js';
@@ -39,8 +40,16 @@ export async function main(argv: string[]): Promise<void> {
     }
     file = values.config;
     workersFlag = values.workers;
-    if (workersFlag !== undefined && workersFlag !== 'auto' && !/^[1-9]\d{0,2}$/.test(workersFlag)) {
-      throw new Error(`--workers must be a whole number from 1 to 999, or auto; got "${workersFlag}"`);
+    // The same bound as server.workers in the config schema.
+    const count = Number(workersFlag);
+    if (
+      workersFlag !== undefined &&
+      workersFlag !== 'auto' &&
+      !(/^[1-9]\d*$/.test(workersFlag) && count <= maxWorkers)
+    ) {
+      throw new Error(
+        `--workers must be a whole number from 1 to ${maxWorkers}, or auto; got "${workersFlag}"`,
+      );
     }
   } catch (error: unknown) {
     fail(`${(error as Error).message}\n\n${usage}`, 2);

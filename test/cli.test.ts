@@ -98,6 +98,16 @@ describe.concurrent('refuses to start, naming the problem', () => {
     expect(unknown.stderr).toContain('--confg');
   });
 
+  it('--workers takes 1 to 256 (as server.workers does) or auto: anything else is exit 2', async () => {
+    for (const value of ['0', '257', '999', 'two', '1.5']) {
+      const result = await runCli(['--workers', value], { ...safeListen, ...unusedUrls });
+      expect(result.code, value).toBe(2);
+      expect(result.stderr).toContain(
+        `--workers must be a whole number from 1 to 256, or auto; got "${value}"`,
+      );
+    }
+  });
+
   it('--help prints the usage and exits 0', async () => {
     const result = await runCli(['--help'], {});
     expect(result.code).toBe(0);

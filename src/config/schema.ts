@@ -55,6 +55,9 @@ export const hopByHopHeaders = [
   'content-length',
 ] as const;
 
+/** `server.workers` and `--workers` take at most this many processes. */
+export const maxWorkers = 256;
+
 /** The bundled proto of the recommendations service, relative to the package root. */
 export const bundledProto = 'proto/recommendations.proto';
 
@@ -236,7 +239,7 @@ export const gatewaySchema = Type.Object(
           }),
         ),
       }),
-      workers: Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')], {
+      workers: Type.Union([Type.Integer({ minimum: 1, maximum: maxWorkers }), Type.Literal('auto')], {
         default: 1,
         unionHint: 'a whole number of processes (1 to 256) or "auto"',
         description: 'processes on one port; auto: the CPUs this process may use (--workers overrides)',
